@@ -1,0 +1,191 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is everything the binary reads from flags and the environment.
+// Each field has one flag and one env var; the env var sets the default,
+// an explicit flag wins.
+type config struct {
+	Addr              string
+	RedisURL          string
+	RedisPrefix       string
+	HistoryMaxLen     int64
+	JWTSecret         string
+	APIKey            string
+	PingInterval      time.Duration
+	HandshakeTimeout  time.Duration
+	CompressThreshold int
+	MaxMessageBytes   int
+	OutboundBytes     int
+	DrainTimeout      time.Duration
+	LogLevel          string
+	LogFormat         string
+}
+
+// setting binds one flag to one env var.
+type setting struct {
+	flag, env, help string
+	bind            func(fs *flag.FlagSet, name, def, help string)
+}
+
+func settings(c *config) []setting {
+	str := func(p *string) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, h string) { fs.StringVar(p, n, d, h) }
+	}
+	num := func(p *int) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, h string) {
+			fs.Func(n, h+" (default "+d+")", intSetter(p))
+			_ = intSetter(p)(d)
+		}
+	}
+	dur := func(p *time.Duration) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, h string) {
+			v, _ := time.ParseDuration(d)
+			fs.DurationVar(p, n, v, h)
+		}
+	}
+	return []setting{
+		{"addr", "REALTIME_ADDR", "listen address", str(&c.Addr)},
+		{"redis-url", "REDIS_URL", "Redis URL (redis:// or rediss://); empty runs an embedded development Redis", str(&c.RedisURL)},
+		{"redis-prefix", "REALTIME_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix)},
+		{"history-maxlen", "REALTIME_HISTORY_MAXLEN", "events retained per org (approximate MAXLEN)", func(fs *flag.FlagSet, n, d, h string) {
+			fs.Func(n, h+" (default "+d+")", int64Setter(&c.HistoryMaxLen))
+			_ = int64Setter(&c.HistoryMaxLen)(d)
+		}},
+		{"jwt-secret", "REALTIME_JWT_SECRET", "HS256 secret for client tokens (required with REDIS_URL)", str(&c.JWTSecret)},
+		{"api-key", "REALTIME_API_KEY", "bearer key for publish and metrics endpoints (required with REDIS_URL)", str(&c.APIKey)},
+		{"ping-interval", "REALTIME_PING_INTERVAL", "interval between server pings", dur(&c.PingInterval)},
+		{"handshake-timeout", "REALTIME_HANDSHAKE_TIMEOUT", "time a client has to send its handshake", dur(&c.HandshakeTimeout)},
+		{"compress-threshold", "REALTIME_COMPRESS_THRESHOLD", "compress frames of at least this many bytes (-1 disables)", num(&c.CompressThreshold)},
+		{"max-message-bytes", "REALTIME_MAX_MESSAGE_BYTES", "largest client message", num(&c.MaxMessageBytes)},
+		{"outbound-queue-bytes", "REALTIME_OUTBOUND_QUEUE_BYTES", "per-connection unsent bytes before closing it as a slow consumer (4013)", num(&c.OutboundBytes)},
+		{"drain-timeout", "REALTIME_DRAIN_TIMEOUT", "window over which SIGTERM closes connections with 1012", dur(&c.DrainTimeout)},
+		{"log-level", "REALTIME_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel)},
+		{"log-format", "REALTIME_LOG_FORMAT", "json or console", str(&c.LogFormat)},
+	}
+}
+
+var defaults = map[string]string{
+	"addr": ":4000", "redis-prefix": "realtime", "history-maxlen": "10000",
+	"ping-interval": "30s", "handshake-timeout": "10s", "compress-threshold": "1024",
+	"max-message-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
+	"log-level": "info", "log-format": "json",
+}
+
+func intSetter(p *int) func(string) error {
+	return func(s string) error {
+		v, err := strconv.Atoi(s)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", s)
+		}
+		*p = v
+		return nil
+	}
+}
+
+func int64Setter(p *int64) func(string) error {
+	return func(s string) error {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", s)
+		}
+		*p = v
+		return nil
+	}
+}
+
+// loadConfig parses args over env-provided defaults and validates the
+// result, reporting every problem at once.
+func loadConfig(args []string, getenv func(string) string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	var problems []string
+	for _, s := range settings(&c) {
+		def := defaults[s.flag]
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		s.bind(fs, s.flag, def, s.help+" [$"+s.env+"]")
+	}
+	// Apply env values through the same parsers, so a bad env value is an error.
+	for _, s := range settings(&c) {
+		if v := getenv(s.env); v != "" {
+			if err := fs.Set(s.flag, v); err != nil {
+				problems = append(problems, s.env+": "+err.Error())
+			}
+		}
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: gateway [flags]\n\nEvery flag can also be set by the environment variable in brackets.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	problems = append(problems, c.validate()...)
+	if len(problems) > 0 {
+		return c, errors.New("invalid configuration:\n  - " + strings.Join(problems, "\n  - "))
+	}
+	return c, nil
+}
+
+func (c *config) validate() []string {
+	var p []string
+	if c.RedisURL != "" {
+		if _, err := url.Parse(c.RedisURL); err != nil || !(strings.HasPrefix(c.RedisURL, "redis://") || strings.HasPrefix(c.RedisURL, "rediss://") || strings.HasPrefix(c.RedisURL, "unix://")) {
+			p = append(p, "REDIS_URL must be a redis://, rediss:// or unix:// URL")
+		}
+		if c.JWTSecret == "" {
+			p = append(p, "REALTIME_JWT_SECRET is required when REDIS_URL is set")
+		} else if len(c.JWTSecret) < 32 {
+			p = append(p, "REALTIME_JWT_SECRET must be at least 32 bytes (RFC 7518 §3.2 for HS256)")
+		}
+		if c.APIKey == "" {
+			p = append(p, "REALTIME_API_KEY is required when REDIS_URL is set")
+		}
+	}
+	if c.HistoryMaxLen < 1 {
+		p = append(p, "REALTIME_HISTORY_MAXLEN must be at least 1")
+	}
+	if c.PingInterval < 100*time.Millisecond {
+		p = append(p, "REALTIME_PING_INTERVAL must be at least 100ms")
+	}
+	if c.MaxMessageBytes < 1024 {
+		p = append(p, "REALTIME_MAX_MESSAGE_BYTES must be at least 1024")
+	}
+	if c.OutboundBytes < 64<<10 {
+		p = append(p, "REALTIME_OUTBOUND_QUEUE_BYTES must be at least 65536")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "console" {
+		p = append(p, "REALTIME_LOG_FORMAT must be json or console")
+	}
+	return p
+}
+
+// redacted returns the config as log fields with secrets masked.
+func (c config) redacted() map[string]any {
+	mask := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return "[redacted]"
+	}
+	u := c.RedisURL
+	if parsed, err := url.Parse(u); err == nil && parsed.User != nil {
+		parsed.User = url.User("[redacted]")
+		u = parsed.String()
+	}
+	return map[string]any{
+		"addr": c.Addr, "redis_url": u, "redis_prefix": c.RedisPrefix, "history_maxlen": c.HistoryMaxLen,
+		"jwt_secret": mask(c.JWTSecret), "api_key": mask(c.APIKey), "ping_interval": c.PingInterval.String(),
+		"compress_threshold": c.CompressThreshold, "drain_timeout": c.DrainTimeout.String(),
+	}
+}

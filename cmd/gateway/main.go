@@ -1,0 +1,134 @@
+// Command gateway runs one node of the real-time gateway.
+//
+// With no configuration it starts an embedded, in-process Redis and prints a
+// development token, so `go run ./cmd/gateway` works on a fresh machine.
+// Every setting is a flag and an environment variable: `gateway --help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+
+	"github.com/rtgw/realtime/gateway"
+	"github.com/rtgw/realtime/internal/auth"
+	"github.com/rtgw/realtime/store"
+)
+
+func main() {
+	cfg, err := loadConfig(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(2)
+	}
+	if err := run(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "gateway:", err)
+		os.Exit(1)
+	}
+}
+
+func run(cfg config) error {
+	logger := newLogger(cfg)
+	logger.Info().Fields(cfg.redacted()).Msg("starting")
+
+	var dev *devEnv
+	if cfg.RedisURL == "" {
+		var err error
+		if dev, err = startDev(&cfg, logger); err != nil {
+			return err
+		}
+		defer dev.Close()
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	client := redis.NewClient(opts)
+	defer client.Close()
+
+	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen})
+	if err != nil {
+		return err
+	}
+	verifier, err := auth.New(auth.Config{Secret: []byte(cfg.JWTSecret)})
+	if err != nil {
+		return err
+	}
+	srv, err := gateway.New(gateway.Config{
+		Log: gateway.StoreLog(log, client, func(err error) {
+			logger.Warn().Err(err).Msg("event feed")
+		}),
+		Verifier:           verifier,
+		APIKey:             cfg.APIKey,
+		Logger:             &logger,
+		PingInterval:       cfg.PingInterval,
+		HandshakeTimeout:   cfg.HandshakeTimeout,
+		CompressThreshold:  cfg.CompressThreshold,
+		MaxMessageBytes:    cfg.MaxMessageBytes,
+		OutboundQueueBytes: cfg.OutboundBytes,
+	})
+	if err != nil {
+		return err
+	}
+	if dev != nil {
+		dev.announce(verifier, cfg)
+	}
+	return serve(cfg, srv, logger)
+}
+
+// serve runs the HTTP server until SIGTERM/SIGINT, then drains: stop
+// accepting, close WebSockets with 1012 over the drain window, exit.
+func serve(cfg config, srv *gateway.Server, logger zerolog.Logger) error {
+	hs := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.ListenAndServe() }()
+	logger.Info().Str("addr", cfg.Addr).Msg("listening")
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+	select {
+	case err := <-errc:
+		srv.Close()
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	case s := <-sig:
+		logger.Info().Str("signal", s.String()).Dur("drain", cfg.DrainTimeout).Msg("draining")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout+5*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(ctx)
+	if err := srv.Shutdown(ctx, cfg.DrainTimeout); err != nil {
+		logger.Warn().Err(err).Msg("drain did not finish in time")
+	}
+	logger.Info().Msg("stopped")
+	return nil
+}
+
+func newLogger(cfg config) zerolog.Logger {
+	level, err := zerolog.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		level = zerolog.InfoLevel
+	}
+	var l zerolog.Logger
+	if cfg.LogFormat == "console" {
+		l = zerolog.New(zerolog.ConsoleWriter{Out: os.Stdout, TimeFormat: time.RFC3339})
+	} else {
+		l = zerolog.New(os.Stdout)
+	}
+	return l.Level(level).With().Timestamp().Logger()
+}

@@ -1,0 +1,29 @@
+package gateway
+
+import (
+	"context"
+
+	"github.com/rtgw/realtime/store"
+)
+
+// EventLog is what the gateway needs from the org event log. store.Log
+// implements it; the gateway never builds a Redis key itself.
+type EventLog interface {
+	Head(ctx context.Context, org string) (store.Head, error)
+	Range(ctx context.Context, org string, after int64, limit int) ([]store.Event, error)
+	Publish(ctx context.Context, org string, evs ...store.Input) (first, last int64, err error)
+	// Watch starts the node's notification feed: onEvent for every event
+	// published to a subscribed org (in seq order per org, possibly with
+	// gaps the caller repairs with Range), onSubscribed whenever a
+	// subscription is (re)confirmed. Both must not block.
+	Watch(onEvent func(org, epoch string, ev store.Event), onSubscribed func(org string)) Feed
+	// Ping checks that the log is reachable (for /readyz).
+	Ping(ctx context.Context) error
+}
+
+// Feed is the node's subscription set on the event log's notifications.
+type Feed interface {
+	Subscribe(org string) error
+	Unsubscribe(org string) error
+	Close() error
+}

@@ -1,0 +1,88 @@
+package gateway
+
+import "github.com/rtgw/realtime/store"
+
+// maxEventsPerFrame bounds how many events one frame batches, so one frame
+// (and the time to write it) stays small even in a burst.
+const maxEventsPerFrame = 64
+
+// fanout delivers a contiguous batch (first seq = tail.seq+1) to the org's
+// subscribers on this node. Each run of consecutive same-service events is
+// encoded — and compressed — once; every subscriber gets a pointer to the
+// same frame. Runs also break at pending joins' positions so that a joining
+// connection is promoted exactly at its resume point.
+//
+// The tail's lock is held throughout: joins wait for a batch to finish,
+// which is what makes "replay up to seq, then live from seq+1" seamless.
+func (t *orgTail) fanout(batch []store.Event) {
+	if len(batch) == 0 {
+		return
+	}
+	s := t.h.s
+	for i := range batch {
+		sanitizeEvent(&batch[i])
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	start := 0
+	for i := 1; i <= len(batch); i++ {
+		if i < len(batch) && !t.runBreakLocked(batch[start:i], batch[i]) {
+			continue
+		}
+		run := batch[start:i]
+		start = i
+		t.promoteLocked()
+		set := t.subs[run[0].Service]
+		if len(set) > 0 {
+			t.buf = appendEvents(t.buf[:0], run)
+			f := newFrame(t.buf, s.cfg.CompressThreshold)
+			if f.deflated != nil {
+				s.metrics.compressed.Inc()
+			}
+			for c := range set {
+				c.send(f)
+			}
+			s.metrics.delivered.Add(len(set) * len(run))
+			s.metrics.observeDelivery(run[len(run)-1].TS)
+		}
+		t.seq = run[len(run)-1].Seq
+	}
+	t.promoteLocked()
+}
+
+func (t *orgTail) runBreakLocked(run []store.Event, next store.Event) bool {
+	if next.Service != run[0].Service || len(run) >= maxEventsPerFrame {
+		return true
+	}
+	for _, p := range t.pending {
+		if p.pos == next.Seq-1 {
+			return true
+		}
+	}
+	return false
+}
+
+// promoteLocked moves pending joins whose position the tail has reached
+// into the subscriber sets.
+func (t *orgTail) promoteLocked() {
+	if len(t.pending) == 0 {
+		return
+	}
+	kept := t.pending[:0]
+	for _, p := range t.pending {
+		switch {
+		case p.pos == t.seq:
+			t.subscribeLocked(p.c, p.services)
+		case p.pos < t.seq:
+			// Cannot happen while runs break at pending positions; if it
+			// ever does, the client resyncs rather than missing events.
+			p.c.closeWith(disconnect(CloseInternalError, "lost resume position"))
+		default:
+			kept = append(kept, p)
+		}
+	}
+	for i := len(kept); i < len(t.pending); i++ {
+		t.pending[i] = pendingJoin{}
+	}
+	t.pending = kept
+}

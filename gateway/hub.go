@@ -1,0 +1,94 @@
+package gateway
+
+import (
+	"sync"
+
+	"github.com/rtgw/realtime/store"
+)
+
+// hub is the node's registry of org tails: one tail (one goroutine) per org
+// that has at least one connection on this node, whatever the number of
+// connections. It routes the event log's notifications to the right tail.
+type hub struct {
+	s     *Server
+	mu    sync.RWMutex
+	tails map[string]*orgTail // caller holds mu
+}
+
+func newHub(s *Server) *hub {
+	return &hub{s: s, tails: make(map[string]*orgTail)}
+}
+
+// acquire returns the org's tail, starting it if needed, with a reference
+// held for the caller (released by leave or release).
+func (h *hub) acquire(org string) *orgTail {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t := h.tails[org]
+	if t == nil {
+		t = newOrgTail(h, org)
+		h.tails[org] = t
+		h.s.metrics.tails.Inc()
+		h.s.spawn(t.run)
+	}
+	t.mu.Lock()
+	t.refs++
+	t.mu.Unlock()
+	return t
+}
+
+// remove forgets t if it still has no references; the tail then exits.
+func (h *hub) remove(t *orgTail) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.refs > 0 || !t.idleLongEnoughLocked() {
+		return false
+	}
+	t.stopped = true
+	delete(h.tails, t.org)
+	h.s.metrics.tails.Dec()
+	return true
+}
+
+func (h *hub) lookup(org string) *orgTail {
+	h.mu.RLock()
+	t := h.tails[org]
+	h.mu.RUnlock()
+	return t
+}
+
+// onEvent is the feed's callback. It must not block: a tail whose inbox is
+// full is told to catch up from the log instead, so the event is read back
+// from Redis rather than lost.
+func (h *hub) onEvent(org, epoch string, ev store.Event) {
+	t := h.lookup(org)
+	if t == nil {
+		return
+	}
+	select {
+	case t.inbox <- notification{epoch: epoch, ev: ev}:
+	default:
+		h.s.metrics.inboxOverflows.Inc()
+		t.poke()
+	}
+}
+
+// onSubscribed is the feed's callback for a confirmed (re)subscription:
+// events published while the subscription was down are read from the log.
+func (h *hub) onSubscribed(org string) {
+	if t := h.lookup(org); t != nil {
+		select {
+		case t.subscribed <- struct{}{}:
+		default:
+		}
+		t.poke()
+	}
+}
+
+func (h *hub) stats() (orgs int) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.tails)
+}

@@ -1,0 +1,144 @@
+package gateway
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+)
+
+// metricsPrefix starts every series the gateway exports.
+const metricsPrefix = "realtime_"
+
+// allCloseCodes are the codes that get their own labelled series; the label
+// set is fixed at start-up, so counting never allocates or locks.
+var allCloseCodes = []CloseCode{
+	CloseNormal, CloseGoingAway, CloseProtocolError, CloseInvalidPayload,
+	CloseMessageTooBig, CloseInternalError, CloseServiceRestart, CloseSlowConsumer,
+	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimout,
+}
+
+// serverMetrics is the one source of truth for the node's counters: the
+// Prometheus endpoint and the JSON endpoint both read it. Handles are
+// resolved once in newServerMetrics; the hot path only does atomic adds.
+type serverMetrics struct {
+	set            *metrics.Set
+	active         *metrics.Gauge
+	opened         *metrics.Counter
+	delivered      *metrics.Counter
+	compressed     *metrics.Counter
+	replayed       *metrics.Counter
+	unrecovered    *metrics.Counter
+	tails          *metrics.Gauge
+	slowConsumers  *metrics.Counter
+	deadPeers      *metrics.Counter
+	redisErrors    *metrics.Counter
+	inboxOverflows *metrics.Counter
+	deliveryDelay  *metrics.Histogram
+	publishOK      *metrics.Counter
+	publishBad     *metrics.Counter
+	publishAuth    *metrics.Counter
+	publishFailed  *metrics.Counter
+	closes         map[CloseCode]*metrics.Counter // read-only after init
+	rejects        map[CloseCode]*metrics.Counter // read-only after init
+}
+
+func newServerMetrics() *serverMetrics {
+	s := metrics.NewSet()
+	m := &serverMetrics{
+		set:            s,
+		active:         s.NewGauge(metricsPrefix+"connections_active", nil),
+		opened:         s.NewCounter(metricsPrefix + "connections_opened_total"),
+		delivered:      s.NewCounter(metricsPrefix + "events_delivered_total"),
+		compressed:     s.NewCounter(metricsPrefix + "frames_compressed_total"),
+		replayed:       s.NewCounter(metricsPrefix + "events_replayed_total"),
+		unrecovered:    s.NewCounter(metricsPrefix + "resumes_unrecovered_total"),
+		tails:          s.NewGauge(metricsPrefix+"org_tails_active", nil),
+		slowConsumers:  s.NewCounter(metricsPrefix + "slow_consumer_disconnects_total"),
+		deadPeers:      s.NewCounter(metricsPrefix + "dead_peer_disconnects_total"),
+		redisErrors:    s.NewCounter(metricsPrefix + "redis_errors_total"),
+		inboxOverflows: s.NewCounter(metricsPrefix + "tail_inbox_overflows_total"),
+		deliveryDelay:  s.NewHistogram(metricsPrefix + "delivery_latency_seconds"),
+		publishOK:      s.NewCounter(metricsPrefix + `publish_requests_total{result="ok"}`),
+		publishBad:     s.NewCounter(metricsPrefix + `publish_requests_total{result="bad_request"}`),
+		publishAuth:    s.NewCounter(metricsPrefix + `publish_requests_total{result="unauthorized"}`),
+		publishFailed:  s.NewCounter(metricsPrefix + `publish_requests_total{result="error"}`),
+		closes:         make(map[CloseCode]*metrics.Counter),
+		rejects:        make(map[CloseCode]*metrics.Counter),
+	}
+	for _, code := range allCloseCodes {
+		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`
+		m.closes[code] = s.NewCounter(metricsPrefix + "disconnects_total" + label)
+		m.rejects[code] = s.NewCounter(metricsPrefix + "handshakes_rejected_total" + label)
+	}
+	return m
+}
+
+func (m *serverMetrics) closed(code CloseCode) {
+	if c := m.closes[code]; c != nil {
+		c.Inc()
+	}
+}
+
+func (m *serverMetrics) rejected(code CloseCode) {
+	if c := m.rejects[code]; c != nil {
+		c.Inc()
+	}
+}
+
+// observeDelivery records publish→queued latency for one frame.
+func (m *serverMetrics) observeDelivery(tsMillis int64) {
+	d := time.Since(time.UnixMilli(tsMillis)).Seconds()
+	if d >= 0 {
+		m.deliveryDelay.Update(d)
+	}
+}
+
+// statsJSON is the document the existing dashboards read from
+// GET /v2/realtime/metrics. Field names are a contract.
+type statsJSON struct {
+	ActiveConnections    uint64    `json:"activeConnections"`
+	TotalConnections     uint64    `json:"totalConnections"`
+	EventsDelivered      uint64    `json:"eventsDelivered"`
+	CompressedMessages   uint64    `json:"compressedMessages"`
+	MissedEventsReplayed uint64    `json:"missedEventsReplayed"`
+	ConnectionPoolStats  poolStats `json:"connectionPoolStats"`
+}
+
+// poolStats: totalSubscriptions counts this node's org tails (one Redis
+// subscription each), never a per-connection number.
+type poolStats struct {
+	TotalSubscriptions int    `json:"totalSubscriptions"`
+	TotalConnections   uint64 `json:"totalConnections"`
+	TotalOrgs          int    `json:"totalOrgs"`
+}
+
+func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
+	m := s.metrics
+	orgs := s.hub.stats()
+	active := uint64(max(m.active.Get(), 0))
+	writeJSON(w, http.StatusOK, statsJSON{
+		ActiveConnections:    active,
+		TotalConnections:     m.opened.Get(),
+		EventsDelivered:      m.delivered.Get(),
+		CompressedMessages:   m.compressed.Get(),
+		MissedEventsReplayed: m.replayed.Get(),
+		ConnectionPoolStats: poolStats{
+			TotalSubscriptions: orgs,
+			TotalConnections:   active,
+			TotalOrgs:          orgs,
+		},
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, errorMessage{Type: "error", Code: code, Message: msg})
+}

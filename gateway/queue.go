@@ -1,0 +1,83 @@
+package gateway
+
+// outQueue is one connection's backlog of frames, capped in bytes by its
+// owner. It is a ring of shared *frame pointers: queuing an event on a
+// connection copies one pointer and allocates nothing once the ring has grown
+// to the connection's usual backlog. All methods: caller holds conn.mu.
+type outQueue struct {
+	ring  []*frame
+	head  int
+	n     int
+	bytes int // unsent bytes, including the unsent part of the head frame
+	off   int // bytes of the head frame already written
+}
+
+func (q *outQueue) push(f *frame, size int) {
+	if q.n == len(q.ring) {
+		q.grow()
+	}
+	q.ring[(q.head+q.n)%len(q.ring)] = f
+	q.n++
+	q.bytes += size
+}
+
+func (q *outQueue) grow() {
+	size := 2 * len(q.ring)
+	if size == 0 {
+		size = 4
+	}
+	ring := make([]*frame, size)
+	for i := 0; i < q.n; i++ {
+		ring[i] = q.ring[(q.head+i)%len(q.ring)]
+	}
+	q.ring, q.head = ring, 0
+}
+
+// at returns the i-th queued frame.
+func (q *outQueue) at(i int) *frame { return q.ring[(q.head+i)%len(q.ring)] }
+
+// advance consumes n written bytes, popping every frame fully written.
+func (q *outQueue) advance(n int, deflate bool) {
+	q.bytes -= n
+	for n > 0 {
+		rest := len(q.at(0).wire(deflate)) - q.off
+		if n < rest {
+			q.off += n
+			return
+		}
+		n -= rest
+		q.popFront()
+	}
+}
+
+func (q *outQueue) popFront() {
+	q.ring[q.head] = nil
+	q.head = (q.head + 1) % len(q.ring)
+	q.n--
+	q.off = 0
+	if q.n == 0 {
+		q.head = 0
+		// Release a ring that a burst grew large; the next burst regrows it.
+		if len(q.ring) > 64 {
+			q.ring = nil
+		}
+	}
+}
+
+// dropBacklog discards every queued frame except a partly written head
+// frame, which must still be finished to keep the byte stream framed.
+func (q *outQueue) dropBacklog(deflate bool) {
+	keep := 0
+	if q.off > 0 {
+		keep = 1
+	}
+	for q.n > keep {
+		i := (q.head + q.n - 1) % len(q.ring)
+		q.bytes -= len(q.ring[i].wire(deflate))
+		q.ring[i] = nil
+		q.n--
+	}
+	if q.n == 0 {
+		q.head, q.off, q.bytes = 0, 0, 0
+	}
+}

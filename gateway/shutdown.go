@@ -1,0 +1,63 @@
+package gateway
+
+import (
+	"context"
+	"time"
+)
+
+// Shutdown drains the node: it turns /readyz unready and refuses new
+// upgrades, closes every connection with 1012 (spread over window so the
+// clients do not all reconnect to the other nodes in the same instant),
+// waits until they are gone or ctx ends, then stops every goroutine.
+//
+// http.Server.Shutdown does not touch hijacked connections, so the caller
+// runs it first (stop accepting) and this second.
+func (s *Server) Shutdown(ctx context.Context, window time.Duration) error {
+	s.draining.Store(true)
+	var conns []*conn
+	for i := 0; i < registryShards; i++ {
+		conns = s.reg.snapshot(i, conns)
+	}
+	if len(conns) > 0 {
+		step := window / time.Duration(len(conns))
+		for i, c := range conns {
+			c.closeWith(disconnect(CloseServiceRestart, "server restarting; reconnect with lastSeq"))
+			if step > 0 && i < len(conns)-1 {
+				select {
+				case <-time.After(step):
+				case <-ctx.Done():
+				}
+			}
+		}
+	}
+	for s.reg.len() > 0 && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	err := ctx.Err()
+	s.close()
+	return err
+}
+
+// close stops every goroutine and closes what is left, at once.
+func (s *Server) close() {
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		for i := 0; i < registryShards; i++ {
+			for _, c := range s.reg.snapshot(i, nil) {
+				c.destroy()
+			}
+		}
+		_ = s.feed.Close()
+		s.readers.close()
+		s.writers.close()
+		_ = s.rpoll.Close()
+		_ = s.wpoll.Close()
+		s.wg.Wait()
+	})
+}
+
+// Close stops the node without a drain.
+func (s *Server) Close() { s.close() }

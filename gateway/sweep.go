@@ -1,0 +1,72 @@
+package gateway
+
+import (
+	"time"
+
+	"github.com/gobwas/ws"
+)
+
+// pingControl is a WebSocket ping with no payload. Browsers answer it with a
+// pong on their own, which is what keeps a quiet but healthy tab alive.
+var pingControl = controlFrame(ws.OpPing, nil)
+
+// sweep is the node's single timer for every connection: pings, dead-peer
+// detection, handshake timeouts and close deadlines. One goroutine walks
+// the registry each tick instead of one timer per connection.
+func (s *Server) sweep() {
+	tick := time.NewTicker(s.sweepEvery())
+	defer tick.Stop()
+	var buf []*conn
+	for {
+		select {
+		case <-s.stop:
+			return
+		case now := <-tick.C:
+			var ping *frame
+			for i := 0; i < registryShards; i++ {
+				buf = s.reg.snapshot(i, buf[:0])
+				for _, c := range buf {
+					ping = s.check(c, now, ping)
+				}
+			}
+			clear(buf)
+		}
+	}
+}
+
+func (s *Server) sweepEvery() time.Duration {
+	d := s.cfg.PingInterval / 4
+	return min(d, 250*time.Millisecond)
+}
+
+// check applies the deadlines to one connection. ping is the JSON ping built
+// lazily once per tick and shared by every connection due one.
+func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
+	c.mu.Lock()
+	st, deadline := c.state, c.deadline
+	due := st == stateActive && !now.Before(c.nextPing)
+	if due {
+		c.nextPing = now.Add(s.cfg.PingInterval)
+	}
+	c.mu.Unlock()
+	silent := time.Duration(now.UnixNano() - c.lastRead.Load())
+	switch {
+	case st == stateHandshake && now.After(deadline):
+		s.metrics.rejected(CloseHandshakeTimout)
+		c.closeWith(disconnect(CloseHandshakeTimout, "no handshake message in time"))
+	case st >= stateClosing && now.After(deadline):
+		c.destroy()
+	case (st == stateJoining || st == stateActive) && silent > s.cfg.PingInterval*3/2:
+		// Nothing from the peer, not even a pong, for 1.5 intervals:
+		// dead. Its socket may not drain, so do not wait for a close.
+		s.metrics.deadPeers.Inc()
+		c.destroy()
+	case due:
+		if ping == nil {
+			ping = newFrame(pingPayload(now), -1)
+		}
+		c.send(ping)
+		c.send(pingControl)
+	}
+	return ping
+}

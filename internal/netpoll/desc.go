@@ -1,0 +1,64 @@
+package netpoll
+
+import (
+	"fmt"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Desc is one socket's registration with a Poller.
+type Desc struct {
+	p   *Poller
+	id  uint64
+	raw syscall.RawConn
+	h   Handler
+
+	mu      sync.Mutex
+	removed bool // caller holds mu
+}
+
+// Arm asks for one more Ready call when the socket is next ready. Arming an
+// already-ready socket reports it at once. It returns ErrClosed after Remove
+// or once the socket has been closed.
+func (d *Desc) Arm() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.removed {
+		return ErrClosed
+	}
+	return d.ctl(unix.EPOLL_CTL_MOD, uint32(d.p.cfg.Events)|unix.EPOLLONESHOT)
+}
+
+// Remove unregisters the socket. It is safe to call more than once, and after
+// the socket was closed (the kernel drops closed descriptors by itself).
+func (d *Desc) Remove() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.removed {
+		return
+	}
+	d.removed = true
+	d.p.forget(d.id)
+	_ = d.ctl(unix.EPOLL_CTL_DEL, 0)
+}
+
+// ctl runs epoll_ctl inside RawConn.Control, which pins the descriptor for
+// the duration of the call; on a closed socket Control fails instead of
+// touching a reused descriptor number.
+func (d *Desc) ctl(op int, events uint32) error {
+	var opErr error
+	err := d.raw.Control(func(fd uintptr) {
+		ev := unix.EpollEvent{Events: events}
+		setEventID(&ev, d.id)
+		opErr = unix.EpollCtl(d.p.epfd, op, int(fd), &ev)
+	})
+	if err != nil {
+		return ErrClosed
+	}
+	if opErr != nil {
+		return fmt.Errorf("netpoll: epoll_ctl: %w", opErr)
+	}
+	return nil
+}

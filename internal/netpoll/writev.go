@@ -1,0 +1,76 @@
+package netpoll
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Iovecs is caller-owned scratch space for Writev, reused across calls so a
+// write costs no allocation.
+type Iovecs struct {
+	v []unix.Iovec
+}
+
+// NewIovecs returns scratch space for up to n buffers per write.
+func NewIovecs(n int) *Iovecs { return &Iovecs{v: make([]unix.Iovec, 0, n)} }
+
+// Reset empties the list.
+func (s *Iovecs) Reset() { s.v = s.v[:0] }
+
+// Full reports whether another buffer would not fit.
+func (s *Iovecs) Full() bool { return len(s.v) == cap(s.v) }
+
+// Len reports how many buffers are queued.
+func (s *Iovecs) Len() int { return len(s.v) }
+
+// Append queues b (which must stay unmodified until Writev returns).
+func (s *Iovecs) Append(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	var iov unix.Iovec
+	iov.Base = &b[0]
+	iov.SetLen(len(b))
+	s.v = append(s.v, iov)
+}
+
+// Writev writes the queued buffers to raw's socket without ever waiting: it
+// returns how many bytes the kernel took, and again=true when the send buffer
+// was full (arm a Writable poller and try later). Partial writes are normal.
+//
+// It goes through RawConn.Write so the descriptor is pinned while in use; the
+// callback always reports done, so the Go runtime never parks this goroutine
+// on the socket — a stalled peer cannot hold a writer.
+func Writev(raw syscall.RawConn, s *Iovecs) (n int, again bool, err error) {
+	if len(s.v) == 0 {
+		return 0, false, nil
+	}
+	var sysErr error
+	werr := raw.Write(func(fd uintptr) bool {
+		for {
+			r, _, e := unix.Syscall(unix.SYS_WRITEV, fd,
+				uintptr(unsafe.Pointer(&s.v[0])), uintptr(len(s.v)))
+			if e == unix.EINTR {
+				continue
+			}
+			if e != 0 {
+				sysErr = e
+				return true
+			}
+			n = int(r)
+			return true
+		}
+	})
+	if werr != nil {
+		return 0, false, werr
+	}
+	if sysErr == unix.EAGAIN {
+		return 0, true, nil
+	}
+	if sysErr != nil {
+		return 0, false, sysErr
+	}
+	return n, false, nil
+}

@@ -1,0 +1,49 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultPrefix = "realtime"
+	DefaultMaxLen = 10000
+)
+
+// Config configures a Log. The zero value of each field except Client means
+// its default.
+type Config struct {
+	// Client is the Redis connection pool. Required. The Log never closes it.
+	Client redis.UniversalClient
+	// Prefix starts every key, "<prefix>:{<org>}:log". Default "realtime".
+	// It must not contain '{' or '}': those would move the Cluster hash tag
+	// off the org.
+	Prefix string
+	// MaxLen is the approximate number of events retained per org (XADD
+	// MAXLEN ~). Redis trims whole stream nodes (100 entries by default), so
+	// the log may hold somewhat more. Default 10000; negative is an error.
+	MaxLen int64
+}
+
+// withDefaults fills zero fields and checks the result.
+func (c Config) withDefaults() (Config, error) {
+	if c.Client == nil {
+		return c, fmt.Errorf("%w: Client is required", ErrInvalidConfig)
+	}
+	if c.Prefix == "" {
+		c.Prefix = DefaultPrefix
+	}
+	if strings.ContainsAny(c.Prefix, "{}") {
+		return c, fmt.Errorf("%w: Prefix %q contains a brace", ErrInvalidConfig, c.Prefix)
+	}
+	if c.MaxLen == 0 {
+		c.MaxLen = DefaultMaxLen
+	}
+	if c.MaxLen < 0 {
+		return c, fmt.Errorf("%w: MaxLen %d is negative", ErrInvalidConfig, c.MaxLen)
+	}
+	return c, nil
+}

@@ -1,0 +1,47 @@
+package store
+
+import "strings"
+
+// Every Redis key and channel the log uses is built here and nowhere else:
+// these names are an operator-facing contract (dashboards, redis-cli runbooks,
+// the README one-liner), so a change must show up in one reviewable diff.
+//
+// The {org} hash tag puts all of an org's keys in one Redis Cluster slot,
+// which is what lets publish.lua touch the log, counter and epoch atomically.
+
+// keys builds the names for one prefix.
+type keys struct {
+	prefix string
+}
+
+// base is "<prefix>:{<org>}", the part shared by all of an org's keys.
+func (k keys) base(org string) string { return k.prefix + ":{" + org + "}" }
+
+// log is the org's Stream; entry IDs are "<seq>-0".
+func (k keys) log(org string) string { return k.base(org) + ":log" }
+
+// epoch holds the id of the current incarnation of the org's log.
+func (k keys) epoch(org string) string { return k.base(org) + ":epoch" }
+
+// seq is the counter of the last assigned seq.
+func (k keys) seq(org string) string { return k.base(org) + ":seq" }
+
+// notify is the pub/sub channel announcing each published event.
+func (k keys) notify(org string) string { return k.base(org) + ":notify" }
+
+// script returns the KEYS of publish.lua, in its order; head.lua takes the
+// first three.
+func (k keys) script(org string) []string {
+	return []string{k.log(org), k.epoch(org), k.seq(org), k.notify(org)}
+}
+
+// orgOfNotify inverts notify; ok is false for a channel that is not one of
+// ours or names an invalid org.
+func (k keys) orgOfNotify(channel string) (org string, ok bool) {
+	rest, ok := strings.CutPrefix(channel, k.prefix+":{")
+	if !ok {
+		return "", false
+	}
+	org, ok = strings.CutSuffix(rest, "}:notify")
+	return org, ok && ValidOrg(org)
+}

@@ -1,0 +1,37 @@
+package store_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func publishLua(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("lua/publish.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestLuaSharedBlock: Lua scripts cannot include each other, so the epoch
+// logic is copied into both; the copies must not drift.
+func TestLuaSharedBlock(t *testing.T) {
+	t.Parallel()
+	block := func(file string) string {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := string(b)
+		i, j := strings.Index(s, "-- >>> shared"), strings.Index(s, "-- <<< shared")
+		if i < 0 || j < i {
+			t.Fatalf("%s: shared block markers missing", file)
+		}
+		return s[i:j]
+	}
+	if p, h := block("lua/publish.lua"), block("lua/head.lua"); p != h {
+		t.Fatalf("shared blocks differ:\npublish.lua:\n%s\nhead.lua:\n%s", p, h)
+	}
+}

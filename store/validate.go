@@ -1,0 +1,76 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// MaxBatch is the most events one Publish call accepts. The script runs
+// atomically, so a batch blocks the Redis node for its whole length: 1000
+// small events take about 3.5ms on a 2-core box (BenchmarkPublish).
+const MaxBatch = 1000
+
+// maxIDLen bounds org, service and type. publish.lua checks the same rules
+// for names, so keep both in step.
+const maxIDLen = 64
+
+// ValidOrg reports whether s is a usable org id: 1-64 bytes of
+// [A-Za-z0-9_.-]. Braces, colons and spaces are excluded because the org is
+// spliced into key names and a hash tag.
+func ValidOrg(s string) bool { return validID(s, false) }
+
+// ValidName reports whether s is a usable service or event type: 1-64 bytes
+// of [A-Za-z0-9_.:-]. Newlines are excluded, which the notification payload
+// relies on.
+func ValidName(s string) bool { return validID(s, true) }
+
+// validID is a hand-rolled matcher: these run for every published event, and
+// a regexp costs several times more.
+func validID(s string, colon bool) bool {
+	if len(s) == 0 || len(s) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c == '_', c == '.', c == '-':
+		case c == ':' && colon:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validateBatch checks everything Publish can check without Redis, so a bad
+// batch never reaches the script.
+func validateBatch(org string, evs []Input) error {
+	if !ValidOrg(org) {
+		return fmt.Errorf("publish to %q: %w", org, ErrInvalidOrg)
+	}
+	if len(evs) == 0 {
+		return fmt.Errorf("publish to %q: no events: %w", org, ErrInvalidEvent)
+	}
+	if len(evs) > MaxBatch {
+		return fmt.Errorf("publish to %q: %d events, max %d: %w", org, len(evs), MaxBatch, ErrTooManyEvents)
+	}
+	for i, ev := range evs {
+		if err := validateInput(ev); err != nil {
+			return fmt.Errorf("publish to %q: event %d: %w", org, i, err)
+		}
+	}
+	return nil
+}
+
+func validateInput(ev Input) error {
+	switch {
+	case !ValidName(ev.Service):
+		return fmt.Errorf("service %q: %w", ev.Service, ErrInvalidEvent)
+	case !ValidName(ev.Type):
+		return fmt.Errorf("type %q: %w", ev.Type, ErrInvalidEvent)
+	case !json.Valid(ev.Data):
+		return fmt.Errorf("data is not valid JSON: %w", ErrInvalidEvent)
+	}
+	return nil
+}
