@@ -17,6 +17,12 @@ type Config struct {
 	Log EventLog
 	// Verifier checks client JWTs (required).
 	Verifier *auth.Verifier
+	// Rollout decides at handshake who may use WebSocket; nil lets everyone
+	// in. Long-poll and SSE never consult it.
+	Rollout Rollout
+	// KillSpread is the window over which KillSwitch closes connected
+	// clients. Default 5s.
+	KillSpread time.Duration
 	// APIKey guards POST /v2/realtime/publish and GET /v2/realtime/metrics.
 	// Empty disables both endpoints (they answer 401).
 	APIKey string
@@ -101,6 +107,7 @@ func (c *Config) setDefaults() error {
 	def(&c.CloseTimeout, 5*time.Second)
 	def(&c.RedisTimeout, 3*time.Second)
 	def(&c.TailIdle, 30*time.Second)
+	def(&c.KillSpread, 5*time.Second)
 	defInt(&c.MaxMessageBytes, 64<<10)
 	defInt(&c.MaxServices, 64)
 	defInt(&c.OutboundQueueBytes, 1<<20)

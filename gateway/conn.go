@@ -137,7 +137,12 @@ func (c *conn) queueCloseLocked(d *Disconnect) {
 	if d.Code == CloseSlowConsumer {
 		c.out.dropBacklog(c.deflate)
 	}
-	if d.Code != CloseNormal && d.Code != CloseGoingAway {
+	switch d.Code {
+	case CloseNormal, CloseGoingAway:
+	case CloseFallback:
+		f := controlFrameText(fallbackPayload(d.Message))
+		c.out.push(f, len(f.plain))
+	default:
 		f := controlFrameText(errorPayload(d.Code.String(), d.Message))
 		c.out.push(f, len(f.plain))
 	}

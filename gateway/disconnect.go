@@ -18,6 +18,7 @@ const (
 	CloseInternalError   CloseCode = 1011
 	CloseServiceRestart  CloseCode = 1012
 	CloseSlowConsumer    CloseCode = 4013
+	CloseFallback        CloseCode = 4010
 	CloseUnauthorized    CloseCode = 4001
 	CloseForbidden       CloseCode = 4003
 	CloseBadHandshake    CloseCode = 4400
@@ -43,6 +44,8 @@ func (c CloseCode) String() string {
 		return "server_restarting"
 	case CloseSlowConsumer:
 		return "slow_consumer"
+	case CloseFallback:
+		return "fallback"
 	case CloseUnauthorized:
 		return "unauthorized"
 	case CloseForbidden:

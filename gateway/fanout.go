@@ -48,6 +48,8 @@ func (t *orgTail) fanout(batch []store.Event) {
 		t.seq = run[len(run)-1].Seq
 	}
 	t.promoteLocked()
+	t.recent.add(batch)
+	t.wakeLocked()
 }
 
 func (t *orgTail) runBreakLocked(run []store.Event, next store.Event) bool {

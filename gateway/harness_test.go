@@ -20,6 +20,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/rollout"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -35,13 +36,15 @@ type harness struct {
 	srv      *Server
 	http     *httptest.Server
 	verifier *auth.Verifier
+	flags    *rollout.Source
 	wsURL    string
 }
 
 type harnessOpts struct {
-	maxLen int64
-	cfg    func(*Config)
-	redis  *redistest.Server // share a Redis with another node
+	maxLen  int64
+	cfg     func(*Config)
+	redis   *redistest.Server // share a Redis with another node
+	rollout bool              // read rollout flags from realtime:rollout
 }
 
 func newHarness(t testing.TB, o harnessOpts) *harness {
@@ -61,10 +64,28 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Log:      StoreLog(h.log, h.rdb, nil),
-		Verifier: h.verifier,
-		APIKey:   testAPIKey,
-		TailIdle: 200 * time.Millisecond,
+		Log:        StoreLog(h.log, h.rdb, nil),
+		Verifier:   h.verifier,
+		APIKey:     testAPIKey,
+		TailIdle:   200 * time.Millisecond,
+		KillSpread: 300 * time.Millisecond,
+	}
+	if o.rollout {
+		h.flags, err = rollout.New(rollout.Config{
+			Client:         redis.NewClient(&redis.Options{Addr: h.redis.Addr, ContextTimeoutEnabled: true, MaxRetries: -1}),
+			Key:            "realtime:rollout",
+			DefaultEnabled: true,
+			Refresh:        50 * time.Millisecond,
+			MaxStale:       time.Minute,
+			OnKill:         func() { h.srv.KillSwitch() },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Rollout = h.flags
+		stop := make(chan struct{})
+		go h.flags.Run(stop)
+		t.Cleanup(func() { close(stop) })
 	}
 	if o.cfg != nil {
 		o.cfg(&cfg)

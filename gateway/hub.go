@@ -49,6 +49,12 @@ func (h *hub) remove(t *orgTail) bool {
 	t.stopped = true
 	delete(h.tails, t.org)
 	h.s.metrics.tails.Dec()
+	// Unsubscribe while holding h.mu: a tail acquired for the same org
+	// right after this subscribes only once h.mu is released, so its
+	// SUBSCRIBE always follows this UNSUBSCRIBE on the feed's connection.
+	// Done from the exiting goroutine instead, the two could cross and
+	// leave the new tail deaf.
+	_ = h.s.feed.Unsubscribe(t.org)
 	return true
 }
 

@@ -2,9 +2,9 @@ package gateway
 
 import (
 	"fmt"
-	"sync/atomic"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )

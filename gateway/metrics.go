@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
+
+	"github.com/rtgw/realtime/rollout"
 )
 
 // metricsPrefix starts every series the gateway exports.
@@ -18,6 +20,7 @@ var allCloseCodes = []CloseCode{
 	CloseNormal, CloseGoingAway, CloseProtocolError, CloseInvalidPayload,
 	CloseMessageTooBig, CloseInternalError, CloseServiceRestart, CloseSlowConsumer,
 	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimout,
+	CloseFallback,
 }
 
 // serverMetrics is the one source of truth for the node's counters: the
@@ -41,8 +44,11 @@ type serverMetrics struct {
 	publishBad     *metrics.Counter
 	publishAuth    *metrics.Counter
 	publishFailed  *metrics.Counter
-	closes         map[CloseCode]*metrics.Counter // read-only after init
-	rejects        map[CloseCode]*metrics.Counter // read-only after init
+	polls          *metrics.Counter
+	sseStreams     *metrics.Gauge
+	fallbacks      map[rollout.Reason]*metrics.Counter // read-only after init
+	closes         map[CloseCode]*metrics.Counter      // read-only after init
+	rejects        map[CloseCode]*metrics.Counter      // read-only after init
 }
 
 func newServerMetrics() *serverMetrics {
@@ -65,6 +71,9 @@ func newServerMetrics() *serverMetrics {
 		publishBad:     s.NewCounter(metricsPrefix + `publish_requests_total{result="bad_request"}`),
 		publishAuth:    s.NewCounter(metricsPrefix + `publish_requests_total{result="unauthorized"}`),
 		publishFailed:  s.NewCounter(metricsPrefix + `publish_requests_total{result="error"}`),
+		polls:          s.NewCounter(metricsPrefix + "long_polls_total"),
+		sseStreams:     s.NewGauge(metricsPrefix+"sse_streams_active", nil),
+		fallbacks:      make(map[rollout.Reason]*metrics.Counter),
 		closes:         make(map[CloseCode]*metrics.Counter),
 		rejects:        make(map[CloseCode]*metrics.Counter),
 	}
@@ -73,7 +82,16 @@ func newServerMetrics() *serverMetrics {
 		m.closes[code] = s.NewCounter(metricsPrefix + "disconnects_total" + label)
 		m.rejects[code] = s.NewCounter(metricsPrefix + "handshakes_rejected_total" + label)
 	}
+	for _, r := range []rollout.Reason{rollout.ReasonDisabled, rollout.ReasonDenied, rollout.ReasonPercent, reasonKillSwitch} {
+		m.fallbacks[r] = s.NewCounter(metricsPrefix + `fallbacks_total{reason="` + string(r) + `"}`)
+	}
 	return m
+}
+
+func (m *serverMetrics) fellBack(r rollout.Reason) {
+	if c := m.fallbacks[r]; c != nil {
+		c.Inc()
+	}
 }
 
 func (m *serverMetrics) closed(code CloseCode) {

@@ -29,6 +29,12 @@ func parseHandshake(msg []byte, maxServices int) (handshake, error) {
 	if err := json.Unmarshal(msg, &h); err != nil {
 		return h, disconnect(CloseBadHandshake, "handshake is not valid JSON: "+jsonProblem(err))
 	}
+	return checkHandshake(h, maxServices)
+}
+
+// checkHandshake validates a handshake however it arrived (WebSocket message
+// or fallback query).
+func checkHandshake(h handshake, maxServices int) (handshake, error) {
 	if len(h.Services) == 0 {
 		return h, disconnect(CloseBadHandshake, "handshake needs a non-empty services array")
 	}

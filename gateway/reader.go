@@ -41,8 +41,10 @@ func (c *conn) serveRead(st *readState) {
 		c.pre = nil
 	}
 	st.br.Reset(src)
-	_ = c.nc.SetReadDeadline(time.Now().Add(readFrameTimeout))
 	for {
+		// Per frame, not per wake-up: a handshake with a long replay runs
+		// in between and must not eat the next frame's time.
+		_ = c.nc.SetReadDeadline(time.Now().Add(readFrameTimeout))
 		if err := c.readFrame(st.br); err != nil {
 			c.fail(err)
 			break
@@ -141,7 +143,8 @@ func (c *conn) readControl(br *bufio.Reader, h ws.Header) error {
 	return nil
 }
 
-// peerClose answers the peer's close frame with the same code and closes.
+// peerClose answers the peer's close frame (with 1000, or 1002 when the
+// frame is malformed) and closes.
 func (c *conn) peerClose(p []byte) {
 	code := CloseNormal
 	if len(p) >= 2 {

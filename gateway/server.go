@@ -37,10 +37,12 @@ type Server struct {
 	writers *workQueue
 	nextID  atomic.Uint64
 
-	stop     chan struct{}
-	stopOnce sync.Once
-	wg       sync.WaitGroup
-	draining atomic.Bool
+	stop      chan struct{} // closed when the node stops: every goroutine exits
+	drain     chan struct{} // closed when the drain starts: fallback streams end
+	drainOnce sync.Once
+	stopOnce  sync.Once
+	wg        sync.WaitGroup
+	draining  atomic.Bool
 }
 
 // New builds a Server and starts its goroutines (pollers, workers, sweep,
@@ -57,6 +59,7 @@ func New(cfg Config) (*Server, error) {
 		readers: newWorkQueue(linkRead),
 		writers: newWorkQueue(linkWrite),
 		stop:    make(chan struct{}),
+		drain:   make(chan struct{}),
 	}
 	s.hub = newHub(s)
 	var err error
@@ -95,6 +98,8 @@ func (s *Server) routes() {
 	// No response-wrapping middleware here: the stream route hijacks the
 	// connection, and a wrapper that hides http.Hijacker breaks it.
 	r.Get("/v2/realtime/stream", s.handleStream)
+	r.Get("/v2/realtime/poll", s.handlePoll)
+	r.Get("/v2/realtime/sse", s.handleSSE)
 	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
 	r.Get("/v2/realtime/metrics", s.requireAPIKey(s.handleStats))
 	r.Get("/metrics", func(w http.ResponseWriter, r *http.Request) {

@@ -63,6 +63,9 @@ func (c *conn) handshake(msg []byte) error {
 			return disconnect(CloseForbidden, "service "+svc+" is not allowed by the token")
 		}
 	}
+	if err := c.s.checkRollout(c); err != nil {
+		return err
+	}
 	c.setState(stateJoining)
 
 	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.RedisTimeout)
@@ -212,4 +215,7 @@ func dedupe(list []string) []string {
 	return out
 }
 
-var errTailStopped = errors.New("org tail stopped")
+var (
+	errTailStopped = errors.New("org tail stopped")
+	errReplayGap   = errors.New("events trimmed during replay")
+)

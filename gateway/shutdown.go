@@ -13,7 +13,7 @@ import (
 // http.Server.Shutdown does not touch hijacked connections, so the caller
 // runs it first (stop accepting) and this second.
 func (s *Server) Shutdown(ctx context.Context, window time.Duration) error {
-	s.draining.Store(true)
+	s.beginDrain()
 	var conns []*conn
 	for i := 0; i < registryShards; i++ {
 		conns = s.reg.snapshot(i, conns)
@@ -41,9 +41,19 @@ func (s *Server) Shutdown(ctx context.Context, window time.Duration) error {
 	return err
 }
 
+// beginDrain makes the node unready and ends long-polls and SSE streams
+// (their clients reconnect elsewhere with their position).
+func (s *Server) beginDrain() {
+	s.drainOnce.Do(func() {
+		s.draining.Store(true)
+		close(s.drain)
+	})
+}
+
 // close stops every goroutine and closes what is left, at once.
 func (s *Server) close() {
 	s.stopOnce.Do(func() {
+		s.beginDrain()
 		close(s.stop)
 		for i := 0; i < registryShards; i++ {
 			for _, c := range s.reg.snapshot(i, nil) {

@@ -38,10 +38,12 @@ type orgTail struct {
 	subscribed chan struct{} // cap 1: the feed confirmed the subscription
 	ready      chan struct{} // closed once seq and epoch are known
 
-	// Owned by run.
+	// Owned by run; epoch is also written under mu so fallback clients can
+	// read it.
 	epoch     string
 	needCatch bool
-	buf       []byte
+	buf       []byte        // frame payload scratch
+	batch     []store.Event // notification batch scratch
 
 	mu        sync.Mutex
 	refs      int                           // connections holding the tail; caller holds mu
@@ -50,6 +52,8 @@ type orgTail struct {
 	seq       int64                         // last seq fanned out; caller holds mu (written by run only)
 	subs      map[string]map[*conn]struct{} // service → connections; caller holds mu
 	pending   []pendingJoin                 // caller holds mu
+	recent    *recentRing                   // last events, once a fallback client asked; caller holds mu
+	changed   chan struct{}                 // closed when seq or epoch moves, made on demand; caller holds mu
 }
 
 func newOrgTail(h *hub, org string) *orgTail {
@@ -92,7 +96,6 @@ func (t *orgTail) idleLongEnoughLocked() bool {
 // until no connection has needed it for TailIdle or the server stops.
 func (t *orgTail) run() {
 	s := t.h.s
-	defer func() { _ = s.feed.Unsubscribe(t.org) }()
 	if !t.start() {
 		return
 	}
@@ -161,9 +164,11 @@ func (t *orgTail) initHead() bool {
 		t.h.s.metrics.redisErrors.Inc()
 		return false
 	}
-	t.epoch = head.Epoch
 	t.mu.Lock()
+	t.epoch = head.Epoch
 	t.seq = head.Seq
+	t.recent.reset()
+	t.wakeLocked()
 	t.mu.Unlock()
 	return true
 }
@@ -171,7 +176,8 @@ func (t *orgTail) initHead() bool {
 // take handles one notification plus whatever else is already queued, so a
 // burst becomes one batch of frames.
 func (t *orgTail) take(n notification) {
-	batch := make([]store.Event, 0, 16)
+	batch := t.batch[:0]
+	defer func() { t.batch = batch[:0] }()
 	for {
 		if n.epoch != t.epoch {
 			t.fanout(batch)

@@ -26,6 +26,9 @@ type config struct {
 	MaxMessageBytes   int
 	OutboundBytes     int
 	DrainTimeout      time.Duration
+	StreamingV2       bool
+	RolloutPercent    int
+	KillSpread        time.Duration
 	LogLevel          string
 	LogFormat         string
 }
@@ -68,6 +71,12 @@ func settings(c *config) []setting {
 		{"max-message-bytes", "REALTIME_MAX_MESSAGE_BYTES", "largest client message", num(&c.MaxMessageBytes)},
 		{"outbound-queue-bytes", "REALTIME_OUTBOUND_QUEUE_BYTES", "per-connection unsent bytes before closing it as a slow consumer (4013)", num(&c.OutboundBytes)},
 		{"drain-timeout", "REALTIME_DRAIN_TIMEOUT", "window over which SIGTERM closes connections with 1012", dur(&c.DrainTimeout)},
+		{"streaming-v2", "REALTIME_STREAMING_V2", "rollout kill switch default when the Redis hash has no \"enabled\" field (true/false)", func(fs *flag.FlagSet, n, d, h string) {
+			fs.Func(n, h+" (default "+d+")", boolSetter(&c.StreamingV2))
+			_ = boolSetter(&c.StreamingV2)(d)
+		}},
+		{"rollout-percent", "REALTIME_ROLLOUT_PERCENT", "rollout percentage default when the Redis hash has no \"percent\" field (0-100)", num(&c.RolloutPercent)},
+		{"kill-spread", "REALTIME_KILL_SPREAD", "window over which the kill switch moves connected clients to the fallback", dur(&c.KillSpread)},
 		{"log-level", "REALTIME_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel)},
 		{"log-format", "REALTIME_LOG_FORMAT", "json or console", str(&c.LogFormat)},
 	}
@@ -78,6 +87,7 @@ var defaults = map[string]string{
 	"ping-interval": "30s", "handshake-timeout": "10s", "compress-threshold": "1024",
 	"max-message-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
 	"log-level": "info", "log-format": "json",
+	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s",
 }
 
 func intSetter(p *int) func(string) error {
@@ -85,6 +95,17 @@ func intSetter(p *int) func(string) error {
 		v, err := strconv.Atoi(s)
 		if err != nil {
 			return fmt.Errorf("not an integer: %q", s)
+		}
+		*p = v
+		return nil
+	}
+}
+
+func boolSetter(p *bool) func(string) error {
+	return func(s string) error {
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			return fmt.Errorf("not true or false: %q", s)
 		}
 		*p = v
 		return nil
@@ -164,6 +185,9 @@ func (c *config) validate() []string {
 	if c.OutboundBytes < 64<<10 {
 		p = append(p, "REALTIME_OUTBOUND_QUEUE_BYTES must be at least 65536")
 	}
+	if c.RolloutPercent < 0 || c.RolloutPercent > 100 {
+		p = append(p, "REALTIME_ROLLOUT_PERCENT must be between 0 and 100")
+	}
 	if c.LogFormat != "json" && c.LogFormat != "console" {
 		p = append(p, "REALTIME_LOG_FORMAT must be json or console")
 	}
@@ -187,5 +211,6 @@ func (c config) redacted() map[string]any {
 		"addr": c.Addr, "redis_url": u, "redis_prefix": c.RedisPrefix, "history_maxlen": c.HistoryMaxLen,
 		"jwt_secret": mask(c.JWTSecret), "api_key": mask(c.APIKey), "ping_interval": c.PingInterval.String(),
 		"compress_threshold": c.CompressThreshold, "drain_timeout": c.DrainTimeout.String(),
+		"streaming_v2": c.StreamingV2, "rollout_percent": c.RolloutPercent,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 
 	"github.com/rtgw/realtime/gateway"
 	"github.com/rtgw/realtime/internal/auth"
+	"github.com/rtgw/realtime/rollout"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -55,6 +57,9 @@ func run(cfg config) error {
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
+	// Context deadlines bound network waits too (the rollout read at
+	// handshake must not wait out a 3 s socket timeout).
+	opts.ContextTimeoutEnabled = true
 	client := redis.NewClient(opts)
 	defer client.Close()
 
@@ -66,7 +71,22 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	srv, err := gateway.New(gateway.Config{
+	var srv *gateway.Server
+	flags, err := rollout.New(rollout.Config{
+		Client:            client,
+		Key:               cfg.RedisPrefix + ":rollout",
+		DefaultEnabled:    cfg.StreamingV2,
+		DefaultPercent:    cfg.RolloutPercent,
+		DefaultPercentSet: true,
+		OnKill:            func() { srv.KillSwitch() },
+		OnError:           rateLimited(logger, time.Minute),
+	})
+	if err != nil {
+		return err
+	}
+	srv, err = gateway.New(gateway.Config{
+		Rollout:    flags,
+		KillSpread: cfg.KillSpread,
 		Log: gateway.StoreLog(log, client, func(err error) {
 			logger.Warn().Err(err).Msg("event feed")
 		}),
@@ -85,6 +105,9 @@ func run(cfg config) error {
 	if dev != nil {
 		dev.announce(verifier, cfg)
 	}
+	stopFlags := make(chan struct{})
+	defer close(stopFlags)
+	go flags.Run(stopFlags)
 	return serve(cfg, srv, logger)
 }
 
@@ -111,12 +134,34 @@ func serve(cfg config, srv *gateway.Server, logger zerolog.Logger) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout+5*time.Second)
 	defer cancel()
-	_ = hs.Shutdown(ctx)
+	// Both at once: hs.Shutdown stops accepting and waits for HTTP handlers,
+	// which include long-polls and SSE streams that only srv.Shutdown ends.
+	httpDone := make(chan struct{})
+	go func() { _ = hs.Shutdown(ctx); close(httpDone) }()
 	if err := srv.Shutdown(ctx, cfg.DrainTimeout); err != nil {
 		logger.Warn().Err(err).Msg("drain did not finish in time")
 	}
+	<-httpDone
 	logger.Info().Msg("stopped")
 	return nil
+}
+
+// rateLimited logs errors at most once per interval, with a count of the
+// ones it held back, so an outage does not flood the log.
+func rateLimited(logger zerolog.Logger, every time.Duration) func(error) {
+	var mu sync.Mutex
+	var last time.Time
+	held := 0
+	return func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last) < every {
+			held++
+			return
+		}
+		logger.Warn().Err(err).Int("suppressed", held).Msg("rollout flags unreadable; deciding from cache or defaults")
+		last, held = time.Now(), 0
+	}
 }
 
 func newLogger(cfg config) zerolog.Logger {

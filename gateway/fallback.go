@@ -1,0 +1,132 @@
+package gateway
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rtgw/realtime/internal/auth"
+	"github.com/rtgw/realtime/store"
+)
+
+// Long-polling and SSE serve the same log, auth, filter and seq as the
+// WebSocket, for clients outside the rollout or behind proxies that block
+// WebSocket. They never consult the rollout: a client sent to the fallback
+// must be able to use it.
+
+// fallbackPage bounds the events one poll response (or one SSE read) holds.
+const fallbackPage = 500
+
+// fallbackRequest is a validated long-poll or SSE request.
+type fallbackRequest struct {
+	claims   auth.Claims
+	services []string
+	hs       handshake // services, lastSeq, epoch, as for a WebSocket handshake
+}
+
+// httpError is a rejection with an HTTP status and a JSON body.
+type httpError struct {
+	status int
+	code   string
+	msg    string
+}
+
+// parseFallback authenticates and validates the query. lastSeq comes from
+// the query, or from Last-Event-ID (SSE reconnects).
+func (s *Server) parseFallback(r *http.Request) (fallbackRequest, *httpError) {
+	var req fallbackRequest
+	claims, err := s.cfg.Verifier.Verify(bearerToken(r))
+	if err != nil {
+		s.metrics.rejected(CloseUnauthorized)
+		return req, &httpError{http.StatusUnauthorized, CloseUnauthorized.String(), auth.Reason(err)}
+	}
+	req.claims = claims
+	q := r.URL.Query()
+	var services []string
+	if v := q.Get("services"); v != "" {
+		services = strings.Split(v, ",")
+	}
+	hs := handshake{Services: services, Epoch: q.Get("epoch")}
+	last := q.Get("lastSeq")
+	if id := r.Header.Get("Last-Event-ID"); id != "" {
+		last = id
+	}
+	if last != "" {
+		n, err := strconv.ParseInt(last, 10, 64)
+		if err != nil {
+			return req, &httpError{http.StatusBadRequest, CloseBadHandshake.String(), "lastSeq must be an integer"}
+		}
+		hs.LastSeq = &n
+	}
+	if _, err := checkHandshake(hs, s.cfg.MaxServices); err != nil {
+		d := err.(*Disconnect)
+		return req, &httpError{http.StatusBadRequest, d.Code.String(), d.Message}
+	}
+	for _, svc := range hs.Services {
+		if !claims.Allows(svc) {
+			s.metrics.rejected(CloseForbidden)
+			return req, &httpError{http.StatusForbidden, CloseForbidden.String(), "service " + svc + " is not allowed by the token"}
+		}
+	}
+	hs.Services = dedupe(hs.Services)
+	req.services, req.hs = hs.Services, hs
+	return req, nil
+}
+
+func (e *httpError) write(w http.ResponseWriter) { writeError(w, e.status, e.code, e.msg) }
+
+// start finds where a fallback client begins, with the same rules as the
+// WebSocket ack.
+func (s *Server) start(ctx context.Context, req fallbackRequest) (head store.Head, pos int64, recovered *bool, err error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RedisTimeout)
+	defer cancel()
+	head, err = s.cfg.Log.Head(ctx, req.claims.Org)
+	if err != nil {
+		s.metrics.redisErrors.Inc()
+		return head, 0, nil, err
+	}
+	pos, recovered, _, err = s.resumePoint(ctx, req.claims.Org, head, req.hs)
+	if err != nil {
+		s.metrics.redisErrors.Inc()
+	}
+	return head, pos, recovered, err
+}
+
+// readAfter returns up to fallbackPage events after pos (all services; the
+// caller filters) from the tail's memory, else from the log. ok=false means
+// nothing new: wait on v.changed.
+func (s *Server) readAfter(ctx context.Context, t *orgTail, pos int64) (evs []store.Event, v tailView, err error) {
+	v = t.view(pos, fallbackPage)
+	if pos >= v.seq || v.covered {
+		return v.events, v, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.RedisTimeout)
+	defer cancel()
+	evs, err = s.cfg.Log.Range(ctx, t.org, pos, fallbackPage)
+	if err != nil {
+		s.metrics.redisErrors.Inc()
+		return nil, v, err
+	}
+	if len(evs) > 0 && evs[0].Seq != pos+1 {
+		return nil, v, errReplayGap
+	}
+	return evs, v, nil
+}
+
+// appendFlatEvent writes one event as the fallback transports carry it:
+// {"seq":n,"service":"…","type":"…","data":…,"ts":"…"}.
+func appendFlatEvent(b []byte, ev store.Event) []byte {
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, ev.Seq, 10)
+	b = append(b, `,"service":"`...)
+	b = append(b, ev.Service...)
+	b = append(b, `","type":"`...)
+	b = append(b, ev.Type...)
+	b = append(b, `","data":`...)
+	b = append(b, ev.Data...)
+	b = append(b, `,"ts":"`...)
+	b = appendTime(b, time.UnixMilli(ev.TS))
+	return append(b, `"}`...)
+}

@@ -1,0 +1,121 @@
+package gateway
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/rtgw/realtime/store"
+)
+
+// Long-poll timeouts, in seconds: the default wait and the cap.
+const (
+	pollDefaultWait = 25
+	pollMaxWait     = 30
+)
+
+// handlePoll serves GET /v2/realtime/poll?services=a,b&lastSeq=N[&epoch=E][&timeout=25].
+// It answers at once when there are events after lastSeq (or the position
+// is void), else waits on this node's org tail — not on Redis — up to
+// timeout seconds and answers with what arrived, possibly nothing.
+func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
+	req, herr := s.parseFallback(r)
+	if herr != nil {
+		herr.write(w)
+		return
+	}
+	wait, herr := pollWait(r.URL.Query().Get("timeout"))
+	if herr != nil {
+		herr.write(w)
+		return
+	}
+	head, pos, recovered, err := s.start(r.Context(), req)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+		return
+	}
+	s.metrics.polls.Inc()
+	if req.hs.LastSeq == nil || !*recovered {
+		s.writePoll(w, nil, pos, head.Epoch, recovered)
+		return
+	}
+	t := s.hub.acquire(req.claims.Org)
+	defer t.release()
+	if !t.waitReady(s.cfg.RedisTimeout) {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+		return
+	}
+	deadline := time.Now().Add(wait)
+	var out []store.Event
+	for {
+		evs, v, err := s.readAfter(r.Context(), t, pos)
+		notRecovered := false
+		switch {
+		case errors.Is(err, errReplayGap) || v.epoch != head.Epoch:
+			s.writePoll(w, nil, v.seq, v.epoch, &notRecovered)
+			return
+		case err != nil:
+			writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+			return
+		}
+		for _, ev := range evs {
+			pos = ev.Seq
+			if contains(req.services, ev.Service) {
+				out = append(out, ev)
+			}
+		}
+		if len(out) > 0 {
+			break
+		}
+		if len(evs) > 0 { // only other services' events so far: read on
+			if time.Now().After(deadline) {
+				break
+			}
+			continue
+		}
+		if !s.waitChange(v.changed, time.Until(deadline), r.Context().Done()) {
+			break
+		}
+	}
+	s.writePoll(w, out, pos, head.Epoch, recovered)
+}
+
+func pollWait(v string) (time.Duration, *httpError) {
+	if v == "" {
+		return pollDefaultWait * time.Second, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, &httpError{http.StatusBadRequest, "bad_request", "timeout must be a whole number of seconds"}
+	}
+	return time.Duration(min(n, pollMaxWait)) * time.Second, nil
+}
+
+// writePoll answers {"events":[…],"seq":S,"epoch":"E","recovered":bool};
+// seq is the position to send as lastSeq next time (it may be past the last
+// event listed when other services' events were skipped).
+func (s *Server) writePoll(w http.ResponseWriter, evs []store.Event, seq int64, epoch string, recovered *bool) {
+	b := make([]byte, 0, 256+len(evs)*256)
+	b = append(b, `{"events":[`...)
+	for i, ev := range evs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		sanitizeEvent(&ev)
+		b = appendFlatEvent(b, ev)
+	}
+	b = append(b, `],"seq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, `,"epoch":`...)
+	b = strconv.AppendQuote(b, epoch)
+	if recovered != nil {
+		b = append(b, `,"recovered":`...)
+		b = strconv.AppendBool(b, *recovered)
+	}
+	b = append(b, "}\n"...)
+	s.metrics.delivered.Add(len(evs))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(b)
+}

@@ -1,0 +1,75 @@
+package gateway
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/rtgw/realtime/rollout"
+)
+
+// Rollout decides at handshake whether a client may use WebSocket.
+// *rollout.Source implements it; nil Config.Rollout lets everyone in.
+type Rollout interface {
+	Decide(ctx context.Context, user, org string) rollout.Decision
+	Enabled() bool
+}
+
+// reasonKillSwitch labels connections closed because the kill switch was
+// thrown while they were connected.
+const reasonKillSwitch rollout.Reason = "kill_switch"
+
+// fallbackPayload is the message a client outside the rollout gets instead
+// of the ack, before close 4010. "reason" is the contract existing clients
+// read; "detail" says which rule applied.
+func fallbackPayload(detail string) []byte {
+	return []byte(`{"type":"fallback","transport":"longpoll","reason":"rollout","detail":` +
+		strconv.Quote(detail) + `,"url":"/v2/realtime/poll"}`)
+}
+
+// checkRollout returns a fallback Disconnect for a client outside the rollout.
+func (s *Server) checkRollout(c *conn) error {
+	if s.cfg.Rollout == nil {
+		return nil
+	}
+	d := s.cfg.Rollout.Decide(context.Background(), c.user, c.org)
+	if d.In {
+		return nil
+	}
+	s.metrics.fellBack(d.Reason)
+	return &Disconnect{Code: CloseFallback, Message: string(d.Reason)}
+}
+
+// KillSwitch moves every WebSocket client of this node to the fallback
+// transport: each gets the fallback message and close 4010. The closes are
+// spread evenly over Config.KillSpread so the long-poll endpoint is not hit
+// by every client at once; if the switch is turned back on meanwhile, the
+// remaining clients stay. Call it when the rollout's "enabled" turns off
+// (rollout.Config.OnKill).
+func (s *Server) KillSwitch() {
+	s.spawn(func() {
+		var conns []*conn
+		for i := 0; i < registryShards; i++ {
+			conns = s.reg.snapshot(i, conns)
+		}
+		s.log.Warn().Int("connections", len(conns)).Dur("spread", s.cfg.KillSpread).
+			Msg("rollout kill switch: moving WebSocket clients to the fallback")
+		step := s.cfg.KillSpread / time.Duration(max(len(conns), 1))
+		tick := time.NewTicker(max(step, time.Millisecond))
+		defer tick.Stop()
+		for _, c := range conns {
+			if s.cfg.Rollout != nil && s.cfg.Rollout.Enabled() {
+				return // switched back on: leave the rest connected
+			}
+			if st := c.currentState(); st == stateActive || st == stateJoining {
+				s.metrics.fellBack(reasonKillSwitch)
+				c.closeWith(&Disconnect{Code: CloseFallback, Message: string(reasonKillSwitch)})
+			}
+			select {
+			case <-tick.C:
+			case <-s.stop:
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,99 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+)
+
+func (h *harness) cli(args ...string) {
+	h.t.Helper()
+	if out, err := h.redis.CLI(h.t, args...); err != nil {
+		h.t.Fatalf("redis-cli %v: %v %s", args, err, out)
+	}
+}
+
+// The operator's sequence from the README, with the real redis-cli.
+func TestRolloutWithRedisCLI(t *testing.T) {
+	h := newHarness(t, harnessOpts{rollout: true})
+	hs := map[string]any{"services": []string{"s"}, "version": 1}
+
+	// Default (hash absent): everyone on WebSocket.
+	c, _ := h.connect("acme", "user-1", hs)
+
+	h.cli("HSET", "realtime:rollout", "percent", "0")
+	nc := dialWS(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), dialOpts{})
+	nc.send(hs)
+	m := nc.next(5 * time.Second)
+	if m.Type != "fallback" {
+		t.Fatalf("percent 0: got %s, want fallback", m.raw)
+	}
+	if string(m.raw) != `{"type":"fallback","transport":"longpoll","reason":"rollout","detail":"percent","url":"/v2/realtime/poll"}` {
+		t.Fatalf("fallback message %s", m.raw)
+	}
+	if cl := nc.next(5 * time.Second); cl.closeCode != int(CloseFallback) {
+		t.Fatalf("got %+v, want close 4010", cl)
+	}
+
+	h.cli("HSET", "realtime:rollout", "allow:user:user-2", "1")
+	h.connect("acme", "user-2", hs) // fails the test unless acked
+
+	// The percentage change did not cut the connected client off.
+	h.publish("acme", "s", "t", `1`)
+	if got := c.events(1); got[0].seq != 1 {
+		t.Fatalf("connected client got %+v", got)
+	}
+
+	// Kill switch: connected clients are moved to the fallback.
+	h.cli("HSET", "realtime:rollout", "enabled", "0")
+	m = c.next(5 * time.Second)
+	if m.Type != "fallback" {
+		t.Fatalf("kill switch: got %s, want fallback", m.raw)
+	}
+	if cl := c.next(5 * time.Second); cl.closeCode != int(CloseFallback) {
+		t.Fatalf("kill switch: got %+v, want close 4010", cl)
+	}
+	// And an allowlisted user is out too: the kill switch comes first.
+	nc = dialWS(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), dialOpts{})
+	nc.send(hs)
+	if m := nc.next(5 * time.Second); m.Type != "fallback" {
+		t.Fatalf("after kill switch: got %s", m.raw)
+	}
+	if v := h.srv.metrics.fallbacks["kill_switch"].Get(); v < 1 {
+		t.Fatalf("kill switch fallbacks metric = %d", v)
+	}
+}
+
+// With Redis stopped, a handshake still gets its rollout decision within the
+// bound (from the last values read), and the node recovers when Redis does.
+func TestRolloutRedisDown(t *testing.T) {
+	h := newHarness(t, harnessOpts{rollout: true})
+	hs := map[string]any{"services": []string{"s"}}
+	h.cli("HSET", "realtime:rollout", "percent", "0")
+	waitFor(t, 2*time.Second, "flags read", func() bool {
+		return !h.flags.Decide(t.Context(), "user-2", "acme").In
+	})
+	h.redis.Stop()
+	nc := dialWS(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), dialOpts{})
+	start := time.Now()
+	nc.send(hs)
+	m := nc.next(5 * time.Second)
+	if m.Type != "fallback" {
+		t.Fatalf("got %s, want fallback decided from the cache", m.raw)
+	}
+	if el := time.Since(start); el > 500*time.Millisecond {
+		t.Fatalf("decision took %v with Redis down", el)
+	}
+	h.redis.Restart()
+	h.cli("HSET", "realtime:rollout", "percent", "100")
+	waitFor(t, 10*time.Second, "ack after Redis returns", func() bool {
+		c, err := tryDialWS(h.wsURL+"?access_token="+h.token("acme", "user-3"), dialOpts{})
+		if err != nil {
+			return false
+		}
+		defer c.nc.Close()
+		c.t = t
+		c.send(hs)
+		m, err := c.read(2 * time.Second)
+		return err == nil && m.Type == "ack"
+	})
+}

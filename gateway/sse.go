@@ -1,0 +1,115 @@
+package gateway
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// sseWriteTimeout bounds one write to an SSE client; a client that does not
+// read is cut off instead of holding its handler forever.
+const sseWriteTimeout = 10 * time.Second
+
+// handleSSE serves GET /v2/realtime/sse?services=a,b[&lastSeq=N][&epoch=E].
+// The browser's EventSource sends Last-Event-ID on reconnect; each event's
+// SSE id is its seq. The first message is an "ack" event with the same
+// fields as the WebSocket ack. Pull-based: the handler reads after its own
+// position, so a slow client costs no queue, only its own goroutine.
+func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
+	req, herr := s.parseFallback(r)
+	if herr != nil {
+		herr.write(w)
+		return
+	}
+	head, pos, recovered, err := s.start(r.Context(), req)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+		return
+	}
+	t := s.hub.acquire(req.claims.Org)
+	defer t.release()
+	if !t.waitReady(s.cfg.RedisTimeout) {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+		return
+	}
+	s.metrics.sseStreams.Inc()
+	defer s.metrics.sseStreams.Dec()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	sw := sseWriter{w: w, rc: http.NewResponseController(w)}
+	sw.buf = append(sw.buf, "retry: 2000\nevent: ack\ndata: "...)
+	sw.buf = append(sw.buf, ackPayload(pos, head.Epoch, recovered, time.Now())...)
+	sw.buf = append(sw.buf, "\n\n"...)
+	if sw.flush() != nil {
+		return
+	}
+	for {
+		evs, v, err := s.readAfter(r.Context(), t, pos)
+		switch {
+		case errors.Is(err, errReplayGap) || v.epoch != head.Epoch:
+			// The log was reset or trimmed past us. The resync event's id
+			// moves the browser's Last-Event-ID to the new head, so its
+			// automatic reconnect starts there (and is acked recovered).
+			sw.event("resync", v.seq, []byte(`{"type":"resync","epoch":`+strconv.Quote(v.epoch)+`}`))
+			_ = sw.flush()
+			return
+		case err != nil:
+			return // the client reconnects with Last-Event-ID
+		}
+		for _, ev := range evs {
+			pos = ev.Seq
+			if contains(req.services, ev.Service) {
+				sanitizeEvent(&ev)
+				sw.event("", ev.Seq, appendFlatEvent(nil, ev))
+				s.metrics.delivered.Inc()
+			}
+		}
+		if len(evs) > 0 {
+			if sw.flush() != nil {
+				return
+			}
+			continue
+		}
+		if !s.waitChange(v.changed, s.cfg.PingInterval, r.Context().Done()) {
+			if r.Context().Err() != nil || s.draining.Load() {
+				return
+			}
+			sw.buf = append(sw.buf, ": ping\n\n"...)
+			if sw.flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+type sseWriter struct {
+	w   http.ResponseWriter
+	rc  *http.ResponseController
+	buf []byte
+}
+
+// event appends one SSE message; data must be a single line (JSON is).
+func (sw *sseWriter) event(name string, id int64, data []byte) {
+	if name != "" {
+		sw.buf = append(sw.buf, "event: "...)
+		sw.buf = append(sw.buf, name...)
+		sw.buf = append(sw.buf, '\n')
+	}
+	sw.buf = append(sw.buf, "id: "...)
+	sw.buf = strconv.AppendInt(sw.buf, id, 10)
+	sw.buf = append(sw.buf, "\ndata: "...)
+	sw.buf = append(sw.buf, data...)
+	sw.buf = append(sw.buf, "\n\n"...)
+}
+
+func (sw *sseWriter) flush() error {
+	_ = sw.rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+	_, err := sw.w.Write(sw.buf)
+	sw.buf = sw.buf[:0]
+	if err == nil {
+		err = sw.rc.Flush()
+	}
+	return err
+}

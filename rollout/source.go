@@ -1,0 +1,161 @@
+package rollout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Config configures a Source. Zero values mean the documented default.
+type Config struct {
+	// Client reads the hash (required). Use a client with
+	// ContextTimeoutEnabled so Timeout bounds the network wait too.
+	Client redis.UniversalClient
+	// Key is the hash, e.g. "realtime:rollout" (required).
+	Key string
+	// DefaultEnabled is used when the hash has no "enabled" field
+	// (REALTIME_STREAMING_V2). DefaultPercent likewise for "percent"
+	// (REALTIME_ROLLOUT_PERCENT); set DefaultPercentSet when it was given,
+	// else 100.
+	DefaultEnabled    bool
+	DefaultPercent    int
+	DefaultPercentSet bool
+	// Timeout bounds one HMGET at handshake. Default 100ms.
+	Timeout time.Duration
+	// MaxStale is how long the last global values read (enabled, percent)
+	// stand in when Redis fails. Default 5s; past it the defaults apply.
+	MaxStale time.Duration
+	// Refresh is how often Run re-reads the global fields, which is how the
+	// kill switch reaches connected clients. Default 500ms.
+	Refresh time.Duration
+	// OnKill is called from Run when "enabled" turns from on to off.
+	OnKill func()
+	// OnError hears Redis failures (may be nil). Rate-limit in the caller
+	// if it logs.
+	OnError func(error)
+}
+
+// Source answers rollout decisions from the Redis hash.
+type Source struct {
+	cfg Config
+
+	mu       sync.Mutex
+	global   globals   // last values read from Redis; caller holds mu
+	readAt   time.Time // when global was read; caller holds mu
+	haveRead bool      // caller holds mu
+
+	// downUntil (unix nanos): after a failure, handshakes skip Redis for a
+	// second instead of each waiting out the timeout; Run keeps probing.
+	downUntil atomic.Int64
+}
+
+type globals struct {
+	enabled bool
+	percent int
+}
+
+var errConfig = errors.New("rollout: invalid config")
+
+// New validates cfg and returns a Source. Call Run to watch the kill switch.
+func New(cfg Config) (*Source, error) {
+	if cfg.Client == nil || cfg.Key == "" {
+		return nil, fmt.Errorf("%w: Client and Key are required", errConfig)
+	}
+	if !cfg.DefaultPercentSet {
+		cfg.DefaultPercent = 100
+	}
+	if cfg.DefaultPercent < 0 || cfg.DefaultPercent > 100 {
+		return nil, fmt.Errorf("%w: default percent %d outside 0..100", errConfig, cfg.DefaultPercent)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 100 * time.Millisecond
+	}
+	if cfg.MaxStale <= 0 {
+		cfg.MaxStale = 5 * time.Second
+	}
+	if cfg.Refresh <= 0 {
+		cfg.Refresh = 500 * time.Millisecond
+	}
+	if cfg.OnError == nil {
+		cfg.OnError = func(error) {}
+	}
+	return &Source{cfg: cfg}, nil
+}
+
+// Decide reads the fields for (user, org) with one HMGET and decides.
+func (s *Source) Decide(ctx context.Context, user, org string) Decision {
+	return Decide(s.Flags(ctx, user, org), user)
+}
+
+// Flags reads the fields for (user, org). On a Redis failure it returns the
+// cached globals (or defaults) with no allow/deny entries.
+func (s *Source) Flags(ctx context.Context, user, org string) Flags {
+	if time.Now().UnixNano() < s.downUntil.Load() {
+		return s.fallbackFlags()
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	vals, err := s.cfg.Client.HMGet(ctx, s.cfg.Key, "enabled", "percent",
+		"allow:user:"+user, "allow:org:"+org, "deny:user:"+user, "deny:org:"+org).Result()
+	if err != nil {
+		s.failed(err)
+		return s.fallbackFlags()
+	}
+	g := s.parseGlobals(vals[0], vals[1])
+	s.store(g)
+	return Flags{
+		Enabled: g.enabled, Percent: g.percent,
+		AllowUser: isOne(vals[2]), AllowOrg: isOne(vals[3]),
+		DenyUser: isOne(vals[4]), DenyOrg: isOne(vals[5]),
+	}
+}
+
+// Enabled reports the kill switch as last read (or the default).
+func (s *Source) Enabled() bool { return s.fallbackFlags().Enabled }
+
+func (s *Source) failed(err error) {
+	s.downUntil.Store(time.Now().Add(time.Second).UnixNano())
+	s.cfg.OnError(fmt.Errorf("rollout: read %s: %w", s.cfg.Key, err))
+}
+
+func (s *Source) store(g globals) {
+	s.mu.Lock()
+	s.global, s.readAt, s.haveRead = g, time.Now(), true
+	s.mu.Unlock()
+}
+
+func (s *Source) fallbackFlags() Flags {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.haveRead && time.Since(s.readAt) <= s.cfg.MaxStale {
+		return Flags{Enabled: s.global.enabled, Percent: s.global.percent}
+	}
+	return Flags{Enabled: s.cfg.DefaultEnabled, Percent: s.cfg.DefaultPercent}
+}
+
+// parseGlobals applies defaults to absent fields. A malformed value (not
+// 0/1, a percent outside 0..100) counts as absent, so a typo falls back to
+// the deployment's defaults instead of switching everyone off.
+func (s *Source) parseGlobals(enabled, percent any) globals {
+	g := globals{enabled: s.cfg.DefaultEnabled, percent: s.cfg.DefaultPercent}
+	if v, ok := enabled.(string); ok && (v == "0" || v == "1") {
+		g.enabled = v == "1"
+	}
+	if v, ok := percent.(string); ok {
+		if p, err := strconv.Atoi(v); err == nil && p >= 0 && p <= 100 {
+			g.percent = p
+		}
+	}
+	return g
+}
+
+func isOne(v any) bool {
+	s, ok := v.(string)
+	return ok && s == "1"
+}
