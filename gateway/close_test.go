@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/rtgw/realtime/internal/wstest"
+
 	"bytes"
 	"encoding/json"
 	"net"
@@ -30,7 +32,7 @@ func TestCloseCodes(t *testing.T) {
 	cases := []struct {
 		name  string
 		token string
-		send  func(c *wsClient)
+		send  func(c *wstest.Client)
 		code  CloseCode
 	}{
 		{name: "missing token", token: "", code: CloseUnauthorized},
@@ -38,41 +40,41 @@ func TestCloseCodes(t *testing.T) {
 		{name: "expired token", token: expired, code: CloseUnauthorized},
 		{name: "wrong signature", token: forged, code: CloseUnauthorized},
 		{name: "alg none", token: algNoneToken(), code: CloseUnauthorized},
-		{name: "service not allowed", token: limited, code: CloseForbidden, send: func(c *wsClient) {
-			c.send(map[string]any{"services": []string{"guest", "finance"}})
+		{name: "service not allowed", token: limited, code: CloseForbidden, send: func(c *wstest.Client) {
+			c.Send(map[string]any{"services": []string{"guest", "finance"}})
 		}},
-		{name: "handshake not JSON", token: good, code: CloseBadHandshake, send: func(c *wsClient) {
-			c.sendRaw([]byte("hello"))
+		{name: "handshake not JSON", token: good, code: CloseBadHandshake, send: func(c *wstest.Client) {
+			c.SendRaw([]byte("hello"))
 		}},
-		{name: "handshake without services", token: good, code: CloseBadHandshake, send: func(c *wsClient) {
-			c.send(map[string]any{"version": 1})
+		{name: "handshake without services", token: good, code: CloseBadHandshake, send: func(c *wstest.Client) {
+			c.Send(map[string]any{"version": 1})
 		}},
-		{name: "handshake bad service name", token: good, code: CloseBadHandshake, send: func(c *wsClient) {
-			c.send(map[string]any{"services": []string{"bad name"}})
+		{name: "handshake bad service name", token: good, code: CloseBadHandshake, send: func(c *wstest.Client) {
+			c.Send(map[string]any{"services": []string{"bad name"}})
 		}},
-		{name: "handshake negative lastSeq", token: good, code: CloseBadHandshake, send: func(c *wsClient) {
-			c.send(map[string]any{"services": []string{"a"}, "lastSeq": -4})
+		{name: "handshake negative lastSeq", token: good, code: CloseBadHandshake, send: func(c *wstest.Client) {
+			c.Send(map[string]any{"services": []string{"a"}, "lastSeq": -4})
 		}},
 		{name: "no handshake in time", token: good, code: CloseHandshakeTimout},
-		{name: "message too big", token: good, code: CloseMessageTooBig, send: func(c *wsClient) {
-			c.sendRaw(bytes.Repeat([]byte("x"), 4096))
+		{name: "message too big", token: good, code: CloseMessageTooBig, send: func(c *wstest.Client) {
+			c.SendRaw(bytes.Repeat([]byte("x"), 4096))
 		}},
-		{name: "unmasked frame", token: good, code: CloseProtocolError, send: func(c *wsClient) {
-			_ = ws.WriteFrame(c.nc, ws.NewTextFrame([]byte(`{"services":["a"]}`)))
+		{name: "unmasked frame", token: good, code: CloseProtocolError, send: func(c *wstest.Client) {
+			_ = ws.WriteFrame(c.NC, ws.NewTextFrame([]byte(`{"services":["a"]}`)))
 		}},
-		{name: "invalid utf-8", token: good, code: CloseInvalidPayload, send: func(c *wsClient) {
-			c.sendRaw([]byte{0xff, 0xfe})
+		{name: "invalid utf-8", token: good, code: CloseInvalidPayload, send: func(c *wstest.Client) {
+			c.SendRaw([]byte{0xff, 0xfe})
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := dialWS(t, h.wsURL+"?access_token="+tc.token, dialOpts{})
+			c := wstest.Dial(t, h.wsURL+"?access_token="+tc.token, wstest.Options{})
 			if tc.send != nil {
 				tc.send(c)
 			}
-			m := c.expectClose(int(tc.code))
+			m := c.ExpectClose(int(tc.code))
 			if m.Type != "error" || m.Code != tc.code.String() || m.Message == "" {
-				t.Fatalf("error frame = %s, want code %q with a message", m.raw, tc.code.String())
+				t.Fatalf("error frame = %s, want code %q with a message", m.Raw, tc.code.String())
 			}
 			if strings.Contains(m.Message, tc.token) && tc.token != "" {
 				t.Fatal("error message echoes the token")
@@ -85,9 +87,9 @@ func TestCloseCodes(t *testing.T) {
 func TestAuthorizationHeaderAccepted(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	hdr := map[string][]string{"Authorization": {"Bearer " + h.token("hdr", "u")}}
-	c := dialWS(t, h.wsURL, dialOpts{header: hdr})
-	c.send(map[string]any{"services": []string{"a"}})
-	c.expect("ack")
+	c := wstest.Dial(t, h.wsURL, wstest.Options{Header: hdr})
+	c.Send(map[string]any{"services": []string{"a"}})
+	c.Expect("ack")
 }
 
 func TestServerRestartingCloses1012(t *testing.T) {
@@ -95,7 +97,7 @@ func TestServerRestartingCloses1012(t *testing.T) {
 	c, _ := h.connect("drain", "u", map[string]any{"services": []string{"a"}})
 	done := make(chan error, 1)
 	go func() { done <- h.srv.Shutdown(t.Context(), 0) }()
-	c.expectClose(int(CloseServiceRestart))
+	c.ExpectClose(int(CloseServiceRestart))
 	if err := <-done; err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
@@ -105,10 +107,10 @@ func TestClientCloseIsAnswered(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	c, _ := h.connect("bye", "u", map[string]any{"services": []string{"a"}})
 	f := ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusNormalClosure, "bye"))
-	if err := ws.WriteFrame(c.nc, ws.MaskFrameInPlace(f)); err != nil {
+	if err := ws.WriteFrame(c.NC, ws.MaskFrameInPlace(f)); err != nil {
 		t.Fatal(err)
 	}
-	if m := c.next(5 * time.Second); m.Type != "close" || m.closeCode != 1000 {
+	if m := c.Next(5 * time.Second); m.Type != "close" || m.CloseCode != 1000 {
 		t.Fatalf("got %+v, want close 1000", m)
 	}
 	waitFor(t, 5*time.Second, "connection unregistered", func() bool { return h.srv.reg.len() == 0 })

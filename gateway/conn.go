@@ -295,7 +295,10 @@ func (c *conn) destroy() {
 		close(c.drained)
 		c.drained = nil
 	}
-	code := c.closeCode
+	code, reason := c.closeCode, c.closeCode.String()
+	if code == 0 {
+		reason = "connection lost" // no close handshake: EOF, reset, dead peer
+	}
 	c.mu.Unlock()
 
 	c.rdesc.Remove()
@@ -308,7 +311,7 @@ func (c *conn) destroy() {
 	c.s.metrics.active.Dec()
 	if e := c.s.log.Debug(); e.Enabled() {
 		e.Uint64("conn", c.id).Str("org", c.org).Str("user", c.user).
-			Str("remote", c.remote).Int("code", int(code)).Str("reason", code.String()).
+			Str("remote", c.remote).Int("code", int(code)).Str("reason", reason).
 			Msg("connection closed")
 	}
 }

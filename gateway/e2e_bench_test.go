@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"sync"
 	"testing"
@@ -44,15 +45,15 @@ func BenchmarkOrgEndToEnd(b *testing.B) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_ = c.nc.SetReadDeadline(time.Now().Add(60 * time.Second))
+					_ = c.NC.SetReadDeadline(time.Now().Add(60 * time.Second))
 					for {
-						hd, err := ws.ReadHeader(c.br)
+						hd, err := ws.ReadHeader(c.Reader())
 						if err != nil {
 							b.Errorf("read: %v", err)
 							return
 						}
 						p := make([]byte, hd.Length)
-						if _, err := ioReadFull(c.br, p); err != nil {
+						if _, err := io.ReadFull(c.Reader(), p); err != nil {
 							return
 						}
 						if frameSeq(p) >= want {

@@ -161,7 +161,7 @@ func (h *harness) sse(org, query, lastEventID string) *sseClient {
 }
 
 // next returns the next event (comments such as pings are skipped).
-func (c *sseClient) next(t *testing.T) sseEvent {
+func (c *sseClient) Next(t *testing.T) sseEvent {
 	t.Helper()
 	var ev sseEvent
 	for c.sc.Scan() {
@@ -187,7 +187,7 @@ func TestSSEResumeWithLastEventID(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	org := "sse"
 	c := h.sse(org, "services=finance", "")
-	ack := c.next(t)
+	ack := c.Next(t)
 	if ack.name != "ack" || !strings.Contains(ack.data, `"seq":0`) {
 		t.Fatalf("ack = %+v", ack)
 	}
@@ -195,7 +195,7 @@ func TestSSEResumeWithLastEventID(t *testing.T) {
 	h.publish(org, "guest", "b", `2`)
 	h.publish(org, "finance", "c", `3`)
 	for _, want := range []string{"1", "3"} {
-		if ev := c.next(t); ev.id != want || !strings.Contains(ev.data, `"service":"finance"`) {
+		if ev := c.Next(t); ev.id != want || !strings.Contains(ev.data, `"service":"finance"`) {
 			t.Fatalf("live event %+v, want id %s", ev, want)
 		}
 	}
@@ -205,17 +205,17 @@ func TestSSEResumeWithLastEventID(t *testing.T) {
 	h.publish(org, "guest", "e", `5`)
 	h.publish(org, "finance", "f", `6`)
 	c = h.sse(org, "services=finance", "3")
-	ack = c.next(t)
+	ack = c.Next(t)
 	if ack.name != "ack" || !strings.Contains(ack.data, `"recovered":true`) {
 		t.Fatalf("resume ack = %+v", ack)
 	}
 	for _, want := range []string{"4", "6"} {
-		if ev := c.next(t); ev.id != want {
+		if ev := c.Next(t); ev.id != want {
 			t.Fatalf("replayed %+v, want id %s", ev, want)
 		}
 	}
 	h.publish(org, "finance", "g", `7`)
-	if ev := c.next(t); ev.id != "7" {
+	if ev := c.Next(t); ev.id != "7" {
 		t.Fatalf("live after replay %+v", ev)
 	}
 }

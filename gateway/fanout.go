@@ -36,6 +36,7 @@ func (t *orgTail) fanout(batch []store.Event) {
 		if len(set) > 0 {
 			t.buf = appendEvents(t.buf[:0], run)
 			f := newFrame(t.buf, s.cfg.CompressThreshold)
+			f.ts, f.metrics = run[len(run)-1].TS, s.metrics
 			if f.deflated != nil {
 				s.metrics.compressed.Inc()
 			}
@@ -43,7 +44,6 @@ func (t *orgTail) fanout(batch []store.Event) {
 				c.send(f)
 			}
 			s.metrics.delivered.Add(len(set) * len(run))
-			s.metrics.observeDelivery(run[len(run)-1].TS)
 		}
 		t.seq = run[len(run)-1].Seq
 	}

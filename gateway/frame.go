@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gobwas/ws"
 )
@@ -16,6 +17,20 @@ import (
 type frame struct {
 	plain    []byte // header + payload
 	deflated []byte // header with RSV1 + raw-deflate payload; nil when not compressed
+
+	// For event frames: the publish time of the last event (unix ms) and the
+	// metrics to tell once the frame is first on the wire.
+	ts       int64
+	metrics  *serverMetrics
+	observed atomic.Bool
+}
+
+// written is called for each frame a connection has fully written. The
+// first call per frame records the delivery latency.
+func (f *frame) written() {
+	if f.metrics != nil && !f.observed.Load() && f.observed.CompareAndSwap(false, true) {
+		f.metrics.observeDelivery(f.ts)
+	}
 }
 
 // wire returns the bytes to send to a connection that did (or did not)

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/rtgw/realtime/internal/wstest"
+
 	"fmt"
 	"runtime"
 	"strings"
@@ -17,9 +19,9 @@ func TestSlowConsumerClosed4013(t *testing.T) {
 		c.SendBufferBytes = 16 << 10 // so the kernel does not absorb megabytes first
 	}})
 	org := "slow"
-	slow := dialWS(t, h.wsURL+"?access_token="+h.token(org, "slow"), dialOpts{rcvbuf: 4096})
-	slow.send(map[string]any{"services": []string{"s"}})
-	slow.expect("ack")
+	slow := wstest.Dial(t, h.wsURL+"?access_token="+h.token(org, "slow"), wstest.Options{RcvBuf: 4096})
+	slow.Send(map[string]any{"services": []string{"s"}})
+	slow.Expect("ack")
 	fast, _ := h.connect(org, "fast", map[string]any{"services": []string{"s"}})
 
 	payload := fmt.Sprintf(`{"pad":%q}`, strings.Repeat("x", 1000))
@@ -38,12 +40,12 @@ func TestSlowConsumerClosed4013(t *testing.T) {
 		}
 	}()
 	for seen := 0; seen < n; {
-		for _, e := range fast.events(1) {
+		for _, e := range fast.Events(1) {
 			seen++
-			if e.seq != int64(seen) {
-				t.Fatalf("fast client: event %d has seq %d", seen, e.seq)
+			if e.Seq != int64(seen) {
+				t.Fatalf("fast client: event %d has seq %d", seen, e.Seq)
 			}
-			fastSeen.Store(e.seq)
+			fastSeen.Store(e.Seq)
 		}
 	}
 	<-pubDone
@@ -51,18 +53,18 @@ func TestSlowConsumerClosed4013(t *testing.T) {
 	// frame and close 4013 — never all n events.
 	seen := 0
 	for {
-		m := slow.next(10 * time.Second)
+		m := slow.Next(10 * time.Second)
 		if m.Type == "event" {
 			seen += len(m.Events)
 			continue
 		}
 		if m.Type == "error" {
 			if m.Code != "slow_consumer" {
-				t.Fatalf("error frame %s", m.raw)
+				t.Fatalf("error frame %s", m.Raw)
 			}
 			continue
 		}
-		if m.Type != "close" || m.closeCode != int(CloseSlowConsumer) {
+		if m.Type != "close" || m.CloseCode != int(CloseSlowConsumer) {
 			t.Fatalf("got %+v, want close 4013", m)
 		}
 		break
@@ -87,14 +89,14 @@ func TestIdleConnectionsCostNoGoroutines(t *testing.T) {
 	runtime.GC()
 	before := runtime.NumGoroutine()
 	const n = 2000
-	clients := make([]*wsClient, 0, n)
+	clients := make([]*wstest.Client, 0, n)
 	for i := 0; i < n; i++ {
-		c := dialWS(t, h.wsURL+"?access_token="+h.token(org, fmt.Sprint("u", i)), dialOpts{})
-		c.send(map[string]any{"services": []string{"s"}})
+		c := wstest.Dial(t, h.wsURL+"?access_token="+h.token(org, fmt.Sprint("u", i)), wstest.Options{})
+		c.Send(map[string]any{"services": []string{"s"}})
 		clients = append(clients, c)
 	}
 	for _, c := range clients {
-		c.expect("ack")
+		c.Expect("ack")
 	}
 	waitFor(t, 10*time.Second, "http handler goroutines to exit", func() bool {
 		return runtime.NumGoroutine()-before < 50
@@ -104,7 +106,7 @@ func TestIdleConnectionsCostNoGoroutines(t *testing.T) {
 	// They are all live: one publish reaches every one of them.
 	h.publish(org, "s", "t", `1`)
 	for _, c := range clients {
-		if got := c.events(1); got[0].seq != 1 {
+		if got := c.Events(1); got[0].Seq != 1 {
 			t.Fatalf("got %+v", got)
 		}
 	}
@@ -133,7 +135,7 @@ func TestLivePeerKeptAliveByPings(t *testing.T) {
 	deadline := time.Now().Add(500 * time.Millisecond)
 	pings := 0
 	for time.Now().Before(deadline) {
-		m, err := c.readIncludingPings(time.Until(deadline))
+		m, err := c.ReadIncludingPings(time.Until(deadline))
 		if err != nil {
 			break
 		}
@@ -142,7 +144,7 @@ func TestLivePeerKeptAliveByPings(t *testing.T) {
 				t.Fatalf("ping timestamp: %v", err)
 			}
 			pings++
-			c.send(map[string]string{"type": "pong"})
+			c.Send(map[string]string{"type": "pong"})
 		}
 	}
 	if pings < 3 {

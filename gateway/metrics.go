@@ -39,7 +39,8 @@ type serverMetrics struct {
 	deadPeers      *metrics.Counter
 	redisErrors    *metrics.Counter
 	inboxOverflows *metrics.Counter
-	deliveryDelay  *metrics.Histogram
+	deliveryDelay  *metrics.PrometheusHistogram
+	replaySize     *metrics.PrometheusHistogram
 	publishOK      *metrics.Counter
 	publishBad     *metrics.Counter
 	publishAuth    *metrics.Counter
@@ -66,16 +67,19 @@ func newServerMetrics() *serverMetrics {
 		deadPeers:      s.NewCounter(metricsPrefix + "dead_peer_disconnects_total"),
 		redisErrors:    s.NewCounter(metricsPrefix + "redis_errors_total"),
 		inboxOverflows: s.NewCounter(metricsPrefix + "tail_inbox_overflows_total"),
-		deliveryDelay:  s.NewHistogram(metricsPrefix + "delivery_latency_seconds"),
-		publishOK:      s.NewCounter(metricsPrefix + `publish_requests_total{result="ok"}`),
-		publishBad:     s.NewCounter(metricsPrefix + `publish_requests_total{result="bad_request"}`),
-		publishAuth:    s.NewCounter(metricsPrefix + `publish_requests_total{result="unauthorized"}`),
-		publishFailed:  s.NewCounter(metricsPrefix + `publish_requests_total{result="error"}`),
-		polls:          s.NewCounter(metricsPrefix + "long_polls_total"),
-		sseStreams:     s.NewGauge(metricsPrefix+"sse_streams_active", nil),
-		fallbacks:      make(map[rollout.Reason]*metrics.Counter),
-		closes:         make(map[CloseCode]*metrics.Counter),
-		rejects:        make(map[CloseCode]*metrics.Counter),
+		deliveryDelay: s.NewPrometheusHistogramExt(metricsPrefix+"delivery_latency_seconds",
+			[]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}),
+		replaySize: s.NewPrometheusHistogramExt(metricsPrefix+"replay_events",
+			[]float64{0, 1, 10, 100, 1000, 10000, 100000}),
+		publishOK:     s.NewCounter(metricsPrefix + `publish_requests_total{result="ok"}`),
+		publishBad:    s.NewCounter(metricsPrefix + `publish_requests_total{result="bad_request"}`),
+		publishAuth:   s.NewCounter(metricsPrefix + `publish_requests_total{result="unauthorized"}`),
+		publishFailed: s.NewCounter(metricsPrefix + `publish_requests_total{result="error"}`),
+		polls:         s.NewCounter(metricsPrefix + "long_polls_total"),
+		sseStreams:    s.NewGauge(metricsPrefix+"sse_streams_active", nil),
+		fallbacks:     make(map[rollout.Reason]*metrics.Counter),
+		closes:        make(map[CloseCode]*metrics.Counter),
+		rejects:       make(map[CloseCode]*metrics.Counter),
 	}
 	for _, code := range allCloseCodes {
 		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`
@@ -106,7 +110,9 @@ func (m *serverMetrics) rejected(code CloseCode) {
 	}
 }
 
-// observeDelivery records publish→queued latency for one frame.
+// observeDelivery records publish → frame written latency. It runs once per
+// frame (for the first connection that finishes writing it), not once per
+// connection, so it costs the fan-out nothing per subscriber.
 func (m *serverMetrics) observeDelivery(tsMillis int64) {
 	d := time.Since(time.UnixMilli(tsMillis)).Seconds()
 	if d >= 0 {

@@ -47,8 +47,8 @@ func TestPublishAPI(t *testing.T) {
 	if code != 200 || len(seqs) != 2 || seqs[0] != float64(2) || seqs[1] != float64(3) {
 		t.Fatalf("batch publish: %d %v", code, body)
 	}
-	got := c.events(3)
-	if got[0].data != `{"amount":42}` || got[2].typ != "b" || got[2].seq != 3 {
+	got := c.Events(3)
+	if got[0].Data != `{"amount":42}` || got[2].Type != "b" || got[2].Seq != 3 {
 		t.Fatalf("delivered %+v", got)
 	}
 }
@@ -95,7 +95,7 @@ func TestStatsJSONAndHealth(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	c, _ := h.connect("stats", "u", map[string]any{"services": []string{"s"}})
 	h.publish("stats", "s", "t", `1`)
-	c.events(1)
+	c.Events(1)
 	req, _ := http.NewRequest(http.MethodGet, h.http.URL+"/v2/realtime/metrics", nil)
 	if code, _ := h.do(req); code != 401 {
 		t.Fatalf("metrics without key: %d", code)

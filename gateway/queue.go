@@ -36,7 +36,8 @@ func (q *outQueue) grow() {
 // at returns the i-th queued frame.
 func (q *outQueue) at(i int) *frame { return q.ring[(q.head+i)%len(q.ring)] }
 
-// advance consumes n written bytes, popping every frame fully written.
+// advance consumes n written bytes, popping every frame fully written and
+// telling it so.
 func (q *outQueue) advance(n int, deflate bool) {
 	q.bytes -= n
 	for n > 0 {
@@ -46,6 +47,7 @@ func (q *outQueue) advance(n int, deflate bool) {
 			return
 		}
 		n -= rest
+		q.at(0).written()
 		q.popFront()
 	}
 }

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/rtgw/realtime/internal/wstest"
+
 	"testing"
 	"time"
 )
@@ -21,16 +23,16 @@ func TestRolloutWithRedisCLI(t *testing.T) {
 	c, _ := h.connect("acme", "user-1", hs)
 
 	h.cli("HSET", "realtime:rollout", "percent", "0")
-	nc := dialWS(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), dialOpts{})
-	nc.send(hs)
-	m := nc.next(5 * time.Second)
+	nc := wstest.Dial(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), wstest.Options{})
+	nc.Send(hs)
+	m := nc.Next(5 * time.Second)
 	if m.Type != "fallback" {
-		t.Fatalf("percent 0: got %s, want fallback", m.raw)
+		t.Fatalf("percent 0: got %s, want fallback", m.Raw)
 	}
-	if string(m.raw) != `{"type":"fallback","transport":"longpoll","reason":"rollout","detail":"percent","url":"/v2/realtime/poll"}` {
-		t.Fatalf("fallback message %s", m.raw)
+	if string(m.Raw) != `{"type":"fallback","transport":"longpoll","reason":"rollout","detail":"percent","url":"/v2/realtime/poll"}` {
+		t.Fatalf("fallback message %s", m.Raw)
 	}
-	if cl := nc.next(5 * time.Second); cl.closeCode != int(CloseFallback) {
+	if cl := nc.Next(5 * time.Second); cl.CloseCode != int(CloseFallback) {
 		t.Fatalf("got %+v, want close 4010", cl)
 	}
 
@@ -39,24 +41,24 @@ func TestRolloutWithRedisCLI(t *testing.T) {
 
 	// The percentage change did not cut the connected client off.
 	h.publish("acme", "s", "t", `1`)
-	if got := c.events(1); got[0].seq != 1 {
+	if got := c.Events(1); got[0].Seq != 1 {
 		t.Fatalf("connected client got %+v", got)
 	}
 
 	// Kill switch: connected clients are moved to the fallback.
 	h.cli("HSET", "realtime:rollout", "enabled", "0")
-	m = c.next(5 * time.Second)
+	m = c.Next(5 * time.Second)
 	if m.Type != "fallback" {
-		t.Fatalf("kill switch: got %s, want fallback", m.raw)
+		t.Fatalf("kill switch: got %s, want fallback", m.Raw)
 	}
-	if cl := c.next(5 * time.Second); cl.closeCode != int(CloseFallback) {
+	if cl := c.Next(5 * time.Second); cl.CloseCode != int(CloseFallback) {
 		t.Fatalf("kill switch: got %+v, want close 4010", cl)
 	}
 	// And an allowlisted user is out too: the kill switch comes first.
-	nc = dialWS(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), dialOpts{})
-	nc.send(hs)
-	if m := nc.next(5 * time.Second); m.Type != "fallback" {
-		t.Fatalf("after kill switch: got %s", m.raw)
+	nc = wstest.Dial(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), wstest.Options{})
+	nc.Send(hs)
+	if m := nc.Next(5 * time.Second); m.Type != "fallback" {
+		t.Fatalf("after kill switch: got %s", m.Raw)
 	}
 	if v := h.srv.metrics.fallbacks["kill_switch"].Get(); v < 1 {
 		t.Fatalf("kill switch fallbacks metric = %d", v)
@@ -73,12 +75,12 @@ func TestRolloutRedisDown(t *testing.T) {
 		return !h.flags.Decide(t.Context(), "user-2", "acme").In
 	})
 	h.redis.Stop()
-	nc := dialWS(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), dialOpts{})
+	nc := wstest.Dial(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), wstest.Options{})
 	start := time.Now()
-	nc.send(hs)
-	m := nc.next(5 * time.Second)
+	nc.Send(hs)
+	m := nc.Next(5 * time.Second)
 	if m.Type != "fallback" {
-		t.Fatalf("got %s, want fallback decided from the cache", m.raw)
+		t.Fatalf("got %s, want fallback decided from the cache", m.Raw)
 	}
 	if el := time.Since(start); el > 500*time.Millisecond {
 		t.Fatalf("decision took %v with Redis down", el)
@@ -86,14 +88,14 @@ func TestRolloutRedisDown(t *testing.T) {
 	h.redis.Restart()
 	h.cli("HSET", "realtime:rollout", "percent", "100")
 	waitFor(t, 10*time.Second, "ack after Redis returns", func() bool {
-		c, err := tryDialWS(h.wsURL+"?access_token="+h.token("acme", "user-3"), dialOpts{})
+		c, err := wstest.TryDial(h.wsURL+"?access_token="+h.token("acme", "user-3"), wstest.Options{})
 		if err != nil {
 			return false
 		}
-		defer c.nc.Close()
-		c.t = t
-		c.send(hs)
-		m, err := c.read(2 * time.Second)
+		defer c.NC.Close()
+		c.T = t
+		c.Send(hs)
+		m, err := c.Read(2 * time.Second)
 		return err == nil && m.Type == "ack"
 	})
 }

@@ -102,10 +102,7 @@ func (s *Server) routes() {
 	r.Get("/v2/realtime/sse", s.handleSSE)
 	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
 	r.Get("/v2/realtime/metrics", s.requireAPIKey(s.handleStats))
-	r.Get("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		s.metrics.set.WritePrometheus(w)
-	})
+	r.Get("/metrics", s.MetricsHandler().ServeHTTP)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -117,6 +114,15 @@ func (s *Server) routes() {
 		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this endpoint")
 	})
 	s.router = r
+}
+
+// MetricsHandler serves the Prometheus text format, for a separate metrics
+// listener (REALTIME_METRICS_ADDR) as well as GET /metrics.
+func (s *Server) MetricsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		s.metrics.set.WritePrometheus(w)
+	})
 }
 
 // Mount adds a route to the server's router (used by cmd/gateway for
@@ -181,6 +187,9 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered with an HTTP error
 	}
 	_, deflate := ext.Accepted()
+	if e := s.log.Debug(); e.Enabled() {
+		e.Str("url", redactURL(r.URL)).Str("remote", r.RemoteAddr).Bool("token_ok", authErr == nil).Msg("upgrade")
+	}
 	c := &conn{
 		id:      s.nextID.Add(1),
 		s:       s,

@@ -80,6 +80,9 @@ func (c *conn) handshake(msg []byte) error {
 		c.s.metrics.redisErrors.Inc()
 		return disconnect(CloseInternalError, "event log unavailable, retry")
 	}
+	if recovered != nil && *recovered {
+		c.s.metrics.replaySize.Update(float64(head.Seq - pos))
+	}
 	c.send(controlFrameText(ackPayload(pos, head.Epoch, recovered, time.Now())))
 	services := dedupe(h.Services)
 	if len(page) > 0 {

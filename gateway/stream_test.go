@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"github.com/rtgw/realtime/internal/wstest"
+
 	"fmt"
 	"sync"
 	"testing"
@@ -13,14 +15,14 @@ func TestHandshakeAckAndLiveEvents(t *testing.T) {
 	h.publish(org, "finance", "revenue.created", `{"n":1}`)
 	c, ack := h.connect(org, "u1", map[string]any{"services": []string{"finance"}, "version": 1})
 	if ack.Seq != 1 || ack.Epoch == "" || ack.Recovered != nil {
-		t.Fatalf("ack = %s, want seq 1, an epoch and no recovered field", ack.raw)
+		t.Fatalf("ack = %s, want seq 1, an epoch and no recovered field", ack.Raw)
 	}
 	if _, err := time.Parse(time.RFC3339, ack.Timestamp); err != nil {
 		t.Fatalf("ack timestamp %q: %v", ack.Timestamp, err)
 	}
 	h.publish(org, "finance", "revenue.created", `{"n":2}`)
-	got := c.events(1)
-	if got[0].seq != 2 || got[0].typ != "revenue.created" || got[0].data != `{"n":2}` {
+	got := c.Events(1)
+	if got[0].Seq != 2 || got[0].Type != "revenue.created" || got[0].Data != `{"n":2}` {
 		t.Fatalf("event = %+v", got[0])
 	}
 }
@@ -29,18 +31,18 @@ func TestAckCreatesEpochBeforeFirstPublish(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	c, ack := h.connect("fresh", "u1", map[string]any{"services": []string{"a"}})
 	if ack.Seq != 0 || ack.Epoch == "" {
-		t.Fatalf("ack = %s, want seq 0 with an epoch", ack.raw)
+		t.Fatalf("ack = %s, want seq 0 with an epoch", ack.Raw)
 	}
 	h.publish("fresh", "a", "t", `1`)
-	if got := c.events(1); got[0].seq != 1 {
+	if got := c.Events(1); got[0].Seq != 1 {
 		t.Fatalf("got %+v", got)
 	}
 	// The epoch handed out before the first publish is still the log's.
 	c2, ack2 := h.connect("fresh", "u2", map[string]any{"services": []string{"a"}, "lastSeq": 0, "epoch": ack.Epoch})
 	if ack2.Recovered == nil || !*ack2.Recovered || ack2.Epoch != ack.Epoch {
-		t.Fatalf("ack2 = %s, want recovered with the same epoch", ack2.raw)
+		t.Fatalf("ack2 = %s, want recovered with the same epoch", ack2.Raw)
 	}
-	if got := c2.events(1); got[0].seq != 1 {
+	if got := c2.Events(1); got[0].Seq != 1 {
 		t.Fatalf("replay got %+v", got)
 	}
 }
@@ -62,10 +64,10 @@ func TestConcurrentPublishersContiguousOrder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	got := c.events(pubs * each)
+	got := c.Events(pubs * each)
 	for i, e := range got {
-		if e.seq != int64(i+1) {
-			t.Fatalf("event %d has seq %d: not contiguous", i, e.seq)
+		if e.Seq != int64(i+1) {
+			t.Fatalf("event %d has seq %d: not contiguous", i, e.Seq)
 		}
 	}
 }
@@ -78,8 +80,8 @@ func TestServicesFilter(t *testing.T) {
 	h.publish(org, "guest", "y", `2`)
 	h.publish(org, "staff", "z", `3`)
 	h.publish(org, "guest", "y", `4`)
-	got := c.events(2)
-	if got[0].seq != 2 || got[1].seq != 4 || got[0].service != "guest" || got[1].service != "guest" {
+	got := c.Events(2)
+	if got[0].Seq != 2 || got[1].Seq != 4 || got[0].Service != "guest" || got[1].Service != "guest" {
 		t.Fatalf("got %+v, want guest events 2 and 4 only", got)
 	}
 }
@@ -93,16 +95,16 @@ func TestOrgIsolation(t *testing.T) {
 	a, _ := h.connect("orgA", "u2", map[string]any{"services": []string{"finance"}})
 	h.publish("orgA", "finance", "secret", `{"a":1}`)
 	h.publish("orgB", "finance", "mine", `{"b":1}`)
-	if got := a.events(1); got[0].typ != "secret" {
+	if got := a.Events(1); got[0].Type != "secret" {
 		t.Fatalf("org A got %+v", got)
 	}
-	got := b.events(1)
-	if got[0].typ != "mine" {
+	got := b.Events(1)
+	if got[0].Type != "mine" {
 		t.Fatalf("org B got %+v, want only its own event", got)
 	}
 	// Nothing else arrives for B.
-	if m, err := b.read(200 * time.Millisecond); err == nil {
-		t.Fatalf("org B got extra message %s", m.raw)
+	if m, err := b.Read(200 * time.Millisecond); err == nil {
+		t.Fatalf("org B got extra message %s", m.Raw)
 	}
 }
 
@@ -131,15 +133,15 @@ func TestReplayLiveSeamUnderLoad(t *testing.T) {
 		last := int64(round * 3)
 		c, ack := h.connect(org, "u", map[string]any{"services": []string{"s"}, "lastSeq": last})
 		if ack.Recovered == nil || !*ack.Recovered || ack.Seq != last {
-			t.Fatalf("ack = %s", ack.raw)
+			t.Fatalf("ack = %s", ack.Raw)
 		}
-		got := c.events(80)
+		got := c.Events(80)
 		for i, e := range got {
-			if e.seq != last+int64(i)+1 {
-				t.Fatalf("round %d: event %d has seq %d, want %d", round, i, e.seq, last+int64(i)+1)
+			if e.Seq != last+int64(i)+1 {
+				t.Fatalf("round %d: event %d has seq %d, want %d", round, i, e.Seq, last+int64(i)+1)
 			}
 		}
-		c.nc.Close()
+		c.NC.Close()
 	}
 	close(stop)
 	wg.Wait()
@@ -153,10 +155,10 @@ func TestRecoveredFalseOnTrimmedLog(t *testing.T) {
 	}
 	c, ack := h.connect(org, "u", map[string]any{"services": []string{"s"}, "lastSeq": 2})
 	if ack.Recovered == nil || *ack.Recovered || ack.Seq != 300 {
-		t.Fatalf("ack = %s, want recovered:false at head 300", ack.raw)
+		t.Fatalf("ack = %s, want recovered:false at head 300", ack.Raw)
 	}
 	h.publish(org, "s", "t", `1`)
-	if got := c.events(1); got[0].seq != 301 {
+	if got := c.Events(1); got[0].Seq != 301 {
 		t.Fatalf("live after resync got %+v", got)
 	}
 }
@@ -166,7 +168,7 @@ func TestRecoveredFalseAheadOfHead(t *testing.T) {
 	h.publish("ahead", "s", "t", `1`)
 	_, ack := h.connect("ahead", "u", map[string]any{"services": []string{"s"}, "lastSeq": 99})
 	if ack.Recovered == nil || *ack.Recovered || ack.Seq != 1 {
-		t.Fatalf("ack = %s, want recovered:false at 1", ack.raw)
+		t.Fatalf("ack = %s, want recovered:false at 1", ack.Raw)
 	}
 }
 
@@ -176,23 +178,23 @@ func TestRecoveredFalseOnEpochChange(t *testing.T) {
 	c, ack := h.connect(org, "u", map[string]any{"services": []string{"s"}})
 	h.publish(org, "s", "t", `1`)
 	h.publish(org, "s", "t", `2`)
-	c.events(2)
+	c.Events(2)
 	if err := h.rdb.FlushAll(t.Context()).Err(); err != nil {
 		t.Fatal(err)
 	}
 	h.publish(org, "s", "t", `"after"`)
 	// The live connection is not fed the new incarnation's seq 1 as if it
 	// followed 2: it is closed so it resyncs.
-	m := c.expectClose(int(CloseInternalError))
+	m := c.ExpectClose(int(CloseInternalError))
 	if m.Type != "error" {
 		t.Fatalf("want an error frame before the close, got %+v", m)
 	}
 	c2, ack2 := h.connect(org, "u", map[string]any{"services": []string{"s"}, "lastSeq": 2, "epoch": ack.Epoch})
 	if ack2.Recovered == nil || *ack2.Recovered || ack2.Epoch == ack.Epoch || ack2.Seq != 1 {
-		t.Fatalf("ack after FLUSHALL = %s, want recovered:false, new epoch, seq 1", ack2.raw)
+		t.Fatalf("ack after FLUSHALL = %s, want recovered:false, new epoch, seq 1", ack2.Raw)
 	}
 	h.publish(org, "s", "t", `"next"`)
-	if got := c2.events(1); got[0].seq != 2 {
+	if got := c2.Events(1); got[0].Seq != 2 {
 		t.Fatalf("got %+v", got)
 	}
 }
@@ -202,7 +204,7 @@ func TestEpochMismatchGivenByClient(t *testing.T) {
 	h.publish("ep", "s", "t", `1`)
 	_, ack := h.connect("ep", "u", map[string]any{"services": []string{"s"}, "lastSeq": 0, "epoch": "not-the-epoch"})
 	if ack.Recovered == nil || *ack.Recovered {
-		t.Fatalf("ack = %s, want recovered:false", ack.raw)
+		t.Fatalf("ack = %s, want recovered:false", ack.Raw)
 	}
 }
 
@@ -218,23 +220,23 @@ func TestCompression(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			org := "z" + fmt.Sprint(tc.deflate)
-			c := dialWS(t, h.wsURL+"?access_token="+h.token(org, "u"), dialOpts{deflate: tc.deflate})
-			if c.deflate != tc.deflate {
-				t.Fatalf("negotiated deflate = %v, want %v", c.deflate, tc.deflate)
+			c := wstest.Dial(t, h.wsURL+"?access_token="+h.token(org, "u"), wstest.Options{Deflate: tc.deflate})
+			if c.Deflate != tc.deflate {
+				t.Fatalf("negotiated deflate = %v, want %v", c.Deflate, tc.deflate)
 			}
-			c.send(map[string]any{"services": []string{"s", "t"}})
-			if ack := c.expect("ack"); ack.compressed {
+			c.Send(map[string]any{"services": []string{"s", "t"}})
+			if ack := c.Expect("ack"); ack.Compressed {
 				t.Fatal("a small ack must not be compressed")
 			}
 			h.publish(org, "s", "small", `1`)
 			h.publish(org, "t", "big", big)
-			small := c.next(5 * time.Second)
-			large := c.next(5 * time.Second)
-			if small.compressed {
+			small := c.Next(5 * time.Second)
+			large := c.Next(5 * time.Second)
+			if small.Compressed {
 				t.Fatal("a frame under the threshold was compressed")
 			}
-			if large.compressed != tc.deflate {
-				t.Fatalf("large frame compressed = %v, want %v", large.compressed, tc.deflate)
+			if large.Compressed != tc.deflate {
+				t.Fatalf("large frame compressed = %v, want %v", large.Compressed, tc.deflate)
 			}
 			if string(large.Events[0].Data) != big {
 				t.Fatal("large event data does not round-trip")

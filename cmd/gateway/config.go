@@ -15,6 +15,7 @@ import (
 // an explicit flag wins.
 type config struct {
 	Addr              string
+	MetricsAddr       string
 	RedisURL          string
 	RedisPrefix       string
 	HistoryMaxLen     int64
@@ -57,6 +58,7 @@ func settings(c *config) []setting {
 	}
 	return []setting{
 		{"addr", "REALTIME_ADDR", "listen address", str(&c.Addr)},
+		{"metrics-addr", "REALTIME_METRICS_ADDR", "optional separate listen address for GET /metrics (it is also served on the main address)", str(&c.MetricsAddr)},
 		{"redis-url", "REDIS_URL", "Redis URL (redis:// or rediss://); empty runs an embedded development Redis", str(&c.RedisURL)},
 		{"redis-prefix", "REALTIME_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix)},
 		{"history-maxlen", "REALTIME_HISTORY_MAXLEN", "events retained per org (approximate MAXLEN)", func(fs *flag.FlagSet, n, d, h string) {
@@ -208,7 +210,7 @@ func (c config) redacted() map[string]any {
 		u = parsed.String()
 	}
 	return map[string]any{
-		"addr": c.Addr, "redis_url": u, "redis_prefix": c.RedisPrefix, "history_maxlen": c.HistoryMaxLen,
+		"addr": c.Addr, "metrics_addr": c.MetricsAddr, "redis_url": u, "redis_prefix": c.RedisPrefix, "history_maxlen": c.HistoryMaxLen,
 		"jwt_secret": mask(c.JWTSecret), "api_key": mask(c.APIKey), "ping_interval": c.PingInterval.String(),
 		"compress_threshold": c.CompressThreshold, "drain_timeout": c.DrainTimeout.String(),
 		"streaming_v2": c.StreamingV2, "rollout_percent": c.RolloutPercent,

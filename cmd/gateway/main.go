@@ -26,6 +26,9 @@ import (
 	"github.com/rtgw/realtime/store"
 )
 
+// version is stamped at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
 func main() {
 	cfg, err := loadConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
@@ -43,7 +46,7 @@ func main() {
 
 func run(cfg config) error {
 	logger := newLogger(cfg)
-	logger.Info().Fields(cfg.redacted()).Msg("starting")
+	logger.Info().Str("version", version).Fields(cfg.redacted()).Msg("starting")
 
 	var dev *devEnv
 	if cfg.RedisURL == "" {
@@ -119,9 +122,15 @@ func serve(cfg config, srv *gateway.Server, logger zerolog.Logger) error {
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.ListenAndServe() }()
 	logger.Info().Str("addr", cfg.Addr).Msg("listening")
+	if cfg.MetricsAddr != "" {
+		ms := &http.Server{Addr: cfg.MetricsAddr, Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- ms.ListenAndServe() }()
+		defer ms.Close()
+		logger.Info().Str("addr", cfg.MetricsAddr).Msg("metrics listening")
+	}
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)

@@ -1,0 +1,206 @@
+package gatewaytest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rtgw/realtime/internal/auth"
+)
+
+// Secrets every node started here shares, so tokens and keys work on all.
+const (
+	JWTSecret = "gatewaytest-secret-gatewaytest-secret"
+	APIKey    = "gatewaytest-api-key"
+)
+
+// Options configure one node.
+type Options struct {
+	RedisAddr string            // host:port of the redis-server (required)
+	Addr      string            // listen address; default a free loopback port
+	Env       map[string]string // extra environment, e.g. REALTIME_DRAIN_TIMEOUT
+}
+
+// Node is one running gateway process.
+type Node struct {
+	Addr string
+
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	done chan struct{}
+	err  error // set before done closes
+}
+
+// Start runs a node and waits until /healthz answers. It is killed in
+// t.Cleanup if still running.
+func Start(t testing.TB, o Options) *Node {
+	t.Helper()
+	bin := Binary(t)
+	if o.Addr == "" {
+		o.Addr = freeAddr(t)
+	}
+	n := &Node{Addr: o.Addr, out: &syncBuffer{}, done: make(chan struct{})}
+	env := map[string]string{
+		"REDIS_URL":           "redis://" + o.RedisAddr,
+		"REALTIME_JWT_SECRET": JWTSecret,
+		"REALTIME_API_KEY":    APIKey,
+		"REALTIME_ADDR":       o.Addr,
+		"REALTIME_LOG_LEVEL":  "info",
+	}
+	for k, v := range o.Env {
+		env[k] = v
+	}
+	n.cmd = exec.Command(bin)
+	n.cmd.Env = os.Environ()
+	for k, v := range env {
+		n.cmd.Env = append(n.cmd.Env, k+"="+v)
+	}
+	n.cmd.Stdout, n.cmd.Stderr = n.out, n.out
+	if err := n.cmd.Start(); err != nil {
+		t.Fatalf("start gateway: %v", err)
+	}
+	go func() {
+		n.err = n.cmd.Wait()
+		close(n.done)
+	}()
+	t.Cleanup(func() {
+		n.Kill()
+		if t.Failed() {
+			t.Logf("gateway %s output:\n%s", n.Addr, n.Logs())
+		}
+	})
+	n.waitHealthy(t)
+	return n
+}
+
+func (n *Node) waitHealthy(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(n.URL("/healthz"))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		select {
+		case <-n.done:
+			t.Fatalf("gateway exited during start: %v\n%s", n.err, n.Logs())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gateway on %s not healthy after 20s:\n%s", n.Addr, n.Logs())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// URL is an http URL on the node.
+func (n *Node) URL(path string) string { return "http://" + n.Addr + path }
+
+// StreamURL is the WebSocket URL with the token.
+func (n *Node) StreamURL(token string) string {
+	return "ws://" + n.Addr + "/v2/realtime/stream?access_token=" + token
+}
+
+// Signal sends sig to the process.
+func (n *Node) Signal(sig os.Signal) { _ = n.cmd.Process.Signal(sig) }
+
+// Kill sends SIGKILL and waits for the process to go.
+func (n *Node) Kill() {
+	_ = n.cmd.Process.Signal(syscall.SIGKILL)
+	<-n.done
+}
+
+// Wait waits for the process to exit and returns its exit code.
+func (n *Node) Wait(t testing.TB, timeout time.Duration) int {
+	t.Helper()
+	select {
+	case <-n.done:
+	case <-time.After(timeout):
+		t.Fatalf("gateway %s did not exit within %v:\n%s", n.Addr, timeout, n.Logs())
+	}
+	if n.err == nil {
+		return 0
+	}
+	if ee, ok := n.err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	t.Fatalf("wait: %v", n.err)
+	return -1
+}
+
+// Logs is everything the process printed.
+func (n *Node) Logs() string { return n.out.String() }
+
+// Token mints a client token valid for an hour.
+func Token(t testing.TB, org, user string, services ...string) string {
+	t.Helper()
+	v, err := auth.New(auth.Config{Secret: []byte(JWTSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := v.Sign(auth.Claims{User: user, Org: org, Services: services, Expiry: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Publish posts one event through the node's HTTP API and returns its seq.
+func (n *Node) Publish(org, service, typ, data string) (int64, error) {
+	body := fmt.Sprintf(`{"org":%q,"service":%q,"type":%q,"data":%s}`, org, service, typ, data)
+	req, _ := http.NewRequest(http.MethodPost, n.URL("/v2/realtime/publish"), strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Seq int64 `json:"seq"`
+	}
+	if resp.StatusCode != 200 {
+		return 0, fmt.Errorf("publish: HTTP %d", resp.StatusCode)
+	}
+	if err := jsonDecode(resp, &out); err != nil {
+		return 0, err
+	}
+	return out.Seq, nil
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
