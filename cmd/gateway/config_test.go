@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtgw/realtime/internal/auth"
 )
 
 func env(m map[string]string) func(string) string {
@@ -81,5 +83,23 @@ func TestRedactedHidesSecrets(t *testing.T) {
 				t.Fatalf("redacted config leaks %q: %v", secret, got)
 			}
 		}
+	}
+}
+
+func TestTokenCommand(t *testing.T) {
+	secret := strings.Repeat("k", 32)
+	var out strings.Builder
+	err := tokenCommand([]string{"-user", "alice", "-org", "acme", "-services", "finance,guest"},
+		env(map[string]string{"REALTIME_JWT_SECRET": secret}), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := auth.New(auth.Config{Secret: []byte(secret)})
+	c, err := v.Verify(strings.TrimSpace(out.String()))
+	if err != nil || c.User != "alice" || c.Org != "acme" || len(c.Services) != 2 {
+		t.Fatalf("minted token: %+v %v", c, err)
+	}
+	if err := tokenCommand([]string{"-user", "a"}, env(nil), &out); err == nil {
+		t.Fatal("want an error without org and secret")
 	}
 }

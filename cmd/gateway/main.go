@@ -3,6 +3,8 @@
 // With no configuration it starts an embedded, in-process Redis and prints a
 // development token, so `go run ./cmd/gateway` works on a fresh machine.
 // Every setting is a flag and an environment variable: `gateway --help`.
+// `gateway token -user U -org O` mints a client token with the configured
+// secret.
 package main
 
 import (
@@ -30,6 +32,10 @@ import (
 var version = "dev"
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "token" {
+		runToken(os.Args[2:])
+		return
+	}
 	cfg, err := loadConfig(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		return
