@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/VictoriaMetrics/metrics"
 	"github.com/go-chi/chi/v5"
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsflate"
@@ -122,6 +123,9 @@ func (s *Server) MetricsHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 		s.metrics.set.WritePrometheus(w)
+		// go_goroutines, go_memstats_*, process_resident_memory_bytes,
+		// process_open_fds: what capacity planning and rtbench read.
+		metrics.WriteProcessMetrics(w)
 	})
 }
 

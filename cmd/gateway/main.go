@@ -114,6 +114,7 @@ func run(cfg config) error {
 	if dev != nil {
 		dev.announce(verifier, cfg)
 	}
+	mountWeb(srv, verifier, cfg.APIKey, dev != nil, logger)
 	stopFlags := make(chan struct{})
 	defer close(stopFlags)
 	go flags.Run(stopFlags)
