@@ -68,6 +68,11 @@ type Config struct {
 	// Workers is the size of the pool that reads client frames and runs
 	// handshakes. Default 16 × GOMAXPROCS.
 	Workers int
+	// Joiners is the size of the pool that runs accepted handshakes: the
+	// Redis reads, the replay and the attach to the org tail. They are kept
+	// off the readers so that a slow Redis never stops the node from
+	// reading its clients' frames (pongs). Default 64.
+	Joiners int
 	// Writers is the number of goroutines that flush outbound queues. They
 	// never block on a socket. Default 2 × GOMAXPROCS.
 	Writers int
@@ -114,6 +119,7 @@ func (c *Config) setDefaults() error {
 	defInt(&c.ReplayPageSize, 500)
 	defInt(&c.Workers, 16*runtime.GOMAXPROCS(0))
 	defInt(&c.Writers, 2*runtime.GOMAXPROCS(0))
+	defInt(&c.Joiners, 64)
 	if c.CompressThreshold == 0 {
 		c.CompressThreshold = 1024
 	}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -48,8 +49,12 @@ type conn struct {
 
 	// Owned by whichever reader holds the connection (one at a time: the read
 	// registration is one-shot and re-armed only when the reader is done).
-	pre  []byte  // bytes the HTTP server buffered past the upgrade request
-	frag fragBuf // a fragmented message being reassembled
+	pre     []byte     // bytes the HTTP server buffered past the upgrade request
+	frag    fragBuf    // a fragmented message being reassembled
+	partial []byte     // an incomplete frame, kept until the rest arrives
+	hs      *handshake // the accepted handshake, handed to a joiner
+
+	partialSince atomic.Int64 // unix nanos when partial became non-empty, 0 if empty (read by the sweep)
 
 	mu         sync.Mutex
 	state      connState     // caller holds mu
@@ -62,6 +67,7 @@ type conn struct {
 	deadline   time.Time     // handshake deadline, then close deadline; caller holds mu
 	nextPing   time.Time     // caller holds mu
 	drained    chan struct{} // closed when the backlog falls under half the cap; caller holds mu
+	pongQueued bool          // a pong is waiting in out; further pings are answered by it; caller holds mu
 	tail       *orgTail      // the org tail this connection holds a reference on; caller holds mu
 	services   []string      // subscribed services, set at join; caller holds mu
 }
@@ -92,7 +98,7 @@ func (c *conn) send(f *frame) {
 
 func (c *conn) enqueueLocked(f *frame) {
 	size := len(f.wire(c.deflate))
-	if c.out.bytes+size > c.s.cfg.OutboundQueueBytes {
+	if c.out.bytes+size+frameOverhead > c.s.cfg.OutboundQueueBytes {
 		c.s.metrics.slowConsumers.Inc()
 		c.closeLocked(disconnect(CloseSlowConsumer, "client is not reading fast enough; reconnect with lastSeq"))
 		return
@@ -106,6 +112,19 @@ func (c *conn) scheduleLocked() {
 		c.scheduled = true
 		c.s.writers.push(c)
 	}
+}
+
+// sendPong answers a ping. While a pong is still queued, further pings are
+// answered by it (RFC 6455 §5.5.3 allows answering only the latest): a
+// client flooding pings without reading cannot grow the queue a frame per
+// ping.
+func (c *conn) sendPong(payload []byte) {
+	c.mu.Lock()
+	if c.state < stateClosing && !c.pongQueued {
+		c.pongQueued = true
+		c.enqueueLocked(controlFrame(ws.OpPong, bytes.Clone(payload)))
+	}
+	c.mu.Unlock()
 }
 
 // closeWith starts a graceful close: an error frame (for error codes), then
@@ -214,6 +233,7 @@ func (c *conn) flush(iov *netpoll.Iovecs) {
 		return
 	}
 	c.scheduled = false
+	c.pongQueued = false
 	if c.state == stateClosing {
 		c.finishCloseLocked()
 		return // finishCloseLocked unlocked

@@ -10,7 +10,9 @@ import (
 // implements it; the gateway never builds a Redis key itself.
 type EventLog interface {
 	Head(ctx context.Context, org string) (store.Head, error)
-	Range(ctx context.Context, org string, after int64, limit int) ([]store.Event, error)
+	// ReadAfter returns up to limit events after seq after, with the epoch
+	// they belong to, read atomically.
+	ReadAfter(ctx context.Context, org string, after int64, limit int) (store.Page, error)
 	Publish(ctx context.Context, org string, evs ...store.Input) (first, last int64, err error)
 	// Watch starts the node's notification feed: onEvent for every event
 	// published to a subscribed org (in seq order per org, possibly with

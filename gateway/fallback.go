@@ -95,24 +95,29 @@ func (s *Server) start(ctx context.Context, req fallbackRequest) (head store.Hea
 }
 
 // readAfter returns up to fallbackPage events after pos (all services; the
-// caller filters) from the tail's memory, else from the log. ok=false means
-// nothing new: wait on v.changed.
-func (s *Server) readAfter(ctx context.Context, t *orgTail, pos int64) (evs []store.Event, v tailView, err error) {
+// caller filters) from the tail's memory, else from the log. No events
+// means nothing new yet: wait on v.changed. errReplayGap means the position
+// is void (trimmed, or the log is another incarnation than epoch).
+func (s *Server) readAfter(ctx context.Context, t *orgTail, pos int64, epoch string) (evs []store.Event, v tailView, err error) {
 	v = t.view(pos, fallbackPage)
+	if v.epoch != epoch {
+		return nil, v, errReplayGap
+	}
 	if pos >= v.seq || v.covered {
 		return v.events, v, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.RedisTimeout)
 	defer cancel()
-	evs, err = s.cfg.Log.Range(ctx, t.org, pos, fallbackPage)
+	page, err := s.cfg.Log.ReadAfter(ctx, t.org, pos, fallbackPage)
 	if err != nil {
 		s.metrics.redisErrors.Inc()
 		return nil, v, err
 	}
-	if len(evs) > 0 && evs[0].Seq != pos+1 {
+	if page.Epoch != epoch || (len(page.Events) > 0 && page.Events[0].Seq != pos+1) {
+		t.poke() // let the tail notice a reset too
 		return nil, v, errReplayGap
 	}
-	return evs, v, nil
+	return page.Events, v, nil
 }
 
 // appendFlatEvent writes one event as the fallback transports carry it:

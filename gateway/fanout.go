@@ -53,7 +53,7 @@ func (t *orgTail) fanout(batch []store.Event) {
 }
 
 func (t *orgTail) runBreakLocked(run []store.Event, next store.Event) bool {
-	if next.Service != run[0].Service || len(run) >= maxEventsPerFrame {
+	if breakRun(run, next, t.h.s.maxFrameBytes()) {
 		return true
 	}
 	for _, p := range t.pending {
@@ -63,6 +63,29 @@ func (t *orgTail) runBreakLocked(run []store.Event, next store.Event) bool {
 	}
 	return false
 }
+
+// breakRun reports whether next must start a new frame: another service, a
+// full frame (count), or a frame that would pass maxBytes. A single event
+// larger than maxBytes still travels, alone in its frame.
+func breakRun(run []store.Event, next store.Event, maxBytes int) bool {
+	if next.Service != run[0].Service || len(run) >= maxEventsPerFrame {
+		return true
+	}
+	size := len(next.Data) + eventEnvelope
+	for i := range run {
+		size += len(run[i].Data) + eventEnvelope
+	}
+	return size > maxBytes
+}
+
+// eventEnvelope bounds the JSON around one event's data in a frame (seq,
+// type, ts, punctuation).
+const eventEnvelope = 128
+
+// maxFrameBytes bounds one frame, so that every frame fits a connection's
+// outbound queue several times over: a frame larger than the cap would
+// close every subscriber as a slow consumer.
+func (s *Server) maxFrameBytes() int { return s.cfg.OutboundQueueBytes / 4 }
 
 // promoteLocked moves pending joins whose position the tail has reached
 // into the subscriber sets.

@@ -39,6 +39,14 @@ func (h *hub) acquire(org string) *orgTail {
 
 // remove forgets t if it still has no references; the tail then exits.
 func (h *hub) remove(t *orgTail) bool {
+	// Cheap check first: most ticks of a busy tail end here, without the
+	// hub's write lock.
+	t.mu.Lock()
+	idle := t.refs == 0 && t.idleLongEnoughLocked()
+	t.mu.Unlock()
+	if !idle {
+		return false
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t.mu.Lock()

@@ -37,6 +37,7 @@ type serverMetrics struct {
 	tails          *metrics.Gauge
 	slowConsumers  *metrics.Counter
 	deadPeers      *metrics.Counter
+	partialFrames  *metrics.Counter
 	redisErrors    *metrics.Counter
 	inboxOverflows *metrics.Counter
 	deliveryDelay  *metrics.PrometheusHistogram
@@ -65,6 +66,7 @@ func newServerMetrics() *serverMetrics {
 		tails:          s.NewGauge(metricsPrefix+"org_tails_active", nil),
 		slowConsumers:  s.NewCounter(metricsPrefix + "slow_consumer_disconnects_total"),
 		deadPeers:      s.NewCounter(metricsPrefix + "dead_peer_disconnects_total"),
+		partialFrames:  s.NewCounter(metricsPrefix + "incomplete_frame_disconnects_total"),
 		redisErrors:    s.NewCounter(metricsPrefix + "redis_errors_total"),
 		inboxOverflows: s.NewCounter(metricsPrefix + "tail_inbox_overflows_total"),
 		deliveryDelay: s.NewPrometheusHistogramExt(metricsPrefix+"delivery_latency_seconds",

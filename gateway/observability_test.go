@@ -98,6 +98,7 @@ func TestPrometheusMetricsMove(t *testing.T) {
 	bad := wstest.Dial(t, h.wsURL+"?access_token=nope", wstest.Options{})
 	bad.ExpectClose(4001)
 	waitFor(t, 5*time.Second, "rejected connection gone", func() bool { return h.srv.reg.len() == 2 })
+	waitFor(t, 5*time.Second, "deliveries counted", func() bool { return h.srv.metrics.delivered.Get() >= 4 })
 
 	resp, err := http.Get(h.http.URL + "/metrics")
 	if err != nil {

@@ -49,10 +49,10 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 	deadline := time.Now().Add(wait)
 	var out []store.Event
 	for {
-		evs, v, err := s.readAfter(r.Context(), t, pos)
+		evs, v, err := s.readAfter(r.Context(), t, pos, head.Epoch)
 		notRecovered := false
 		switch {
-		case errors.Is(err, errReplayGap) || v.epoch != head.Epoch:
+		case errors.Is(err, errReplayGap):
 			s.writePoll(w, nil, v.seq, v.epoch, &notRecovered)
 			return
 		case err != nil:

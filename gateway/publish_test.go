@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func (h *harness) post(path, key, body string) (int, map[string]any) {
@@ -96,6 +97,9 @@ func TestStatsJSONAndHealth(t *testing.T) {
 	c, _ := h.connect("stats", "u", map[string]any{"services": []string{"s"}})
 	h.publish("stats", "s", "t", `1`)
 	c.Events(1)
+	// The counter is bumped right after the frame is queued; the client may
+	// read the frame first.
+	waitFor(t, 5*time.Second, "delivery counted", func() bool { return h.srv.metrics.delivered.Get() == 1 })
 	req, _ := http.NewRequest(http.MethodGet, h.http.URL+"/v2/realtime/metrics", nil)
 	if code, _ := h.do(req); code != 401 {
 		t.Fatalf("metrics without key: %d", code)

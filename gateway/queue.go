@@ -1,5 +1,10 @@
 package gateway
 
+// frameOverhead is charged to the backlog for every queued frame on top of
+// its wire bytes: a flood of tiny frames (pongs) costs memory for the frame
+// structs, not just their 2 wire bytes, and the cap must see that.
+const frameOverhead = 64
+
 // outQueue is one connection's backlog of frames, capped in bytes by its
 // owner. It is a ring of shared *frame pointers: queuing an event on a
 // connection copies one pointer and allocates nothing once the ring has grown
@@ -8,7 +13,7 @@ type outQueue struct {
 	ring  []*frame
 	head  int
 	n     int
-	bytes int // unsent bytes, including the unsent part of the head frame
+	bytes int // charged bytes: unsent wire bytes (including the head frame's rest) + frameOverhead per frame
 	off   int // bytes of the head frame already written
 }
 
@@ -18,7 +23,7 @@ func (q *outQueue) push(f *frame, size int) {
 	}
 	q.ring[(q.head+q.n)%len(q.ring)] = f
 	q.n++
-	q.bytes += size
+	q.bytes += size + frameOverhead
 }
 
 func (q *outQueue) grow() {
@@ -47,6 +52,7 @@ func (q *outQueue) advance(n int, deflate bool) {
 			return
 		}
 		n -= rest
+		q.bytes -= frameOverhead
 		q.at(0).written()
 		q.popFront()
 	}
@@ -75,7 +81,7 @@ func (q *outQueue) dropBacklog(deflate bool) {
 	}
 	for q.n > keep {
 		i := (q.head + q.n - 1) % len(q.ring)
-		q.bytes -= len(q.ring[i].wire(deflate))
+		q.bytes -= len(q.ring[i].wire(deflate)) + frameOverhead
 		q.ring[i] = nil
 		q.n--
 	}

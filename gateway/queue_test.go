@@ -33,7 +33,7 @@ func TestOutQueue(t *testing.T) {
 			if tc.drop {
 				q.dropBacklog(false)
 			}
-			if q.n != tc.wantN || q.bytes != tc.wantBytes || q.off != tc.wantOff {
+			if q.n != tc.wantN || q.bytes != tc.wantBytes+tc.wantN*frameOverhead || q.off != tc.wantOff {
 				t.Fatalf("n=%d bytes=%d off=%d, want n=%d bytes=%d off=%d",
 					q.n, q.bytes, q.off, tc.wantN, tc.wantBytes, tc.wantOff)
 			}

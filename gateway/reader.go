@@ -1,27 +1,33 @@
 package gateway
 
 import (
-	"bufio"
-	"bytes"
+	"encoding/binary"
 	"errors"
-	"io"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gobwas/ws"
+
+	"github.com/rtgw/realtime/internal/netpoll"
 )
 
-// readFrameTimeout bounds how long a reader waits for the rest of a frame
-// once its first byte arrived, so a peer that trickles a frame cannot hold a
-// reader (slowloris) for longer than this.
+// readFrameTimeout bounds how long a frame may take to arrive once its
+// first byte did. A peer that trickles a frame (slowloris) is cut off by
+// the sweep after this; it never holds a reader, because readers only
+// parse what has arrived and return.
 const readFrameTimeout = 5 * time.Second
+
+// maxReadPerWake bounds the bytes one reader takes from one socket per
+// wake-up, so a chatty peer cannot monopolise a reader; the rest is
+// reported again by the (level-triggered) re-armed registration.
+const maxReadPerWake = 64 << 10
 
 // readState is one reader goroutine's scratch space.
 type readState struct {
-	br *bufio.Reader
+	buf []byte
 }
 
-func newReadState() *readState { return &readState{br: bufio.NewReaderSize(nil, 4096)} }
+func newReadState() *readState { return &readState{buf: make([]byte, 16<<10)} }
 
 // fragBuf reassembles a fragmented message. It holds memory only while a
 // fragmented message is in progress.
@@ -32,28 +38,41 @@ type fragBuf struct {
 	buf        []byte
 }
 
-// serveRead handles a readable socket: it reads every complete frame that
-// has arrived, then re-arms the read registration.
+// serveRead handles a readable socket: it takes what has arrived without
+// waiting, acts on every complete frame, keeps an incomplete one for later
+// and re-arms the read registration. It never blocks on the peer.
 func (c *conn) serveRead(st *readState) {
-	var src io.Reader = c.nc
-	if c.pre != nil {
-		src = io.MultiReader(bytes.NewReader(c.pre), c.nc)
+	if c.pre != nil { // arrived before anything still in the socket
+		pre := c.pre
 		c.pre = nil
+		if err := c.consume(pre); err != nil {
+			c.fail(err)
+		}
 	}
-	st.br.Reset(src)
-	for {
-		// Per frame, not per wake-up: a handshake with a long replay runs
-		// in between and must not eat the next frame's time.
-		_ = c.nc.SetReadDeadline(time.Now().Add(readFrameTimeout))
-		if err := c.readFrame(st.br); err != nil {
+	eof := false
+	for total := 0; total < maxReadPerWake; {
+		n, again, err := netpoll.Read(c.raw, st.buf)
+		if err != nil {
+			c.destroy()
+			return
+		}
+		if again {
+			break
+		}
+		if n == 0 {
+			eof = true
+			break
+		}
+		total += n
+		if err := c.consume(st.buf[:n]); err != nil {
 			c.fail(err)
 			break
 		}
-		if st.br.Buffered() == 0 {
-			break
-		}
 	}
-	st.br.Reset(nil)
+	if eof {
+		c.destroy()
+		return
+	}
 	if c.currentState() == stateClosed {
 		return
 	}
@@ -62,8 +81,117 @@ func (c *conn) serveRead(st *readState) {
 	}
 }
 
+// consume appends newly read bytes to any incomplete frame kept from
+// before, handles every complete frame, and keeps the incomplete rest.
+func (c *conn) consume(in []byte) error {
+	data := in
+	if len(c.partial) > 0 {
+		c.partial = append(c.partial, in...)
+		data = c.partial
+	}
+	off, err := c.frames(data)
+	rest := data[off:]
+	switch {
+	case err != nil:
+		c.partial = nil
+	case len(rest) == 0:
+		c.partial = nil
+		c.partialSince.Store(0)
+	default:
+		// Copy: in is the reader's scratch buffer. Overlapping copies
+		// within c.partial are fine (append moves memory like memmove).
+		c.partial = append(c.partial[:0], rest...)
+		if c.partialSince.Load() == 0 {
+			c.partialSince.Store(time.Now().UnixNano())
+		}
+	}
+	return err
+}
+
+// frames handles the complete frames at the start of data and returns how
+// many bytes they took.
+func (c *conn) frames(data []byte) (int, error) {
+	off := 0
+	for {
+		h, hlen, err := parseHeader(data[off:])
+		if err == errShortHeader {
+			return off, nil
+		}
+		if err != nil {
+			return off, err
+		}
+		if err := c.checkHeader(h); err != nil {
+			return off, err
+		}
+		if !h.OpCode.IsControl() && h.Length > int64(c.s.cfg.MaxMessageBytes-len(c.frag.buf)) {
+			// Refused before the payload arrives: nothing is buffered for
+			// a peer-declared length over the limit.
+			return off, disconnect(CloseMessageTooBig, "message over the limit")
+		}
+		end := off + hlen + int(h.Length)
+		if end > len(data) {
+			return off, nil // the payload is still on its way
+		}
+		c.lastRead.Store(time.Now().UnixNano())
+		payload := data[off+hlen : end]
+		ws.Cipher(payload, h.Mask, 0)
+		off = end
+		if h.OpCode.IsControl() {
+			c.control(h.OpCode, payload)
+			continue
+		}
+		if err := c.assemble(h, payload); err != nil {
+			return off, err
+		}
+	}
+}
+
+var errShortHeader = errors.New("incomplete frame header")
+
+// parseHeader decodes a frame header from the start of b (RFC 6455 §5.2).
+func parseHeader(b []byte) (ws.Header, int, error) {
+	if len(b) < 2 {
+		return ws.Header{}, 0, errShortHeader
+	}
+	h := ws.Header{
+		Fin:    b[0]&0x80 != 0,
+		Rsv:    (b[0] >> 4) & 0x7,
+		OpCode: ws.OpCode(b[0] & 0x0f),
+		Masked: b[1]&0x80 != 0,
+	}
+	n := 2
+	switch l := b[1] & 0x7f; l {
+	case 126:
+		if len(b) < n+2 {
+			return h, 0, errShortHeader
+		}
+		h.Length = int64(binary.BigEndian.Uint16(b[n:]))
+		n += 2
+	case 127:
+		if len(b) < n+8 {
+			return h, 0, errShortHeader
+		}
+		u := binary.BigEndian.Uint64(b[n:])
+		if u>>63 != 0 {
+			return h, 0, disconnect(CloseProtocolError, "frame length has its most significant bit set")
+		}
+		h.Length = int64(u)
+		n += 8
+	default:
+		h.Length = int64(l)
+	}
+	if h.Masked {
+		if len(b) < n+4 {
+			return h, 0, errShortHeader
+		}
+		copy(h.Mask[:], b[n:n+4])
+		n += 4
+	}
+	return h, n, nil
+}
+
 // fail ends the connection after a read error: a Disconnect is sent to the
-// peer; I/O errors (EOF, reset, timeout mid-frame) just close the socket.
+// peer; anything else just closes the socket.
 func (c *conn) fail(err error) {
 	var d *Disconnect
 	if errors.As(err, &d) {
@@ -71,40 +199,7 @@ func (c *conn) fail(err error) {
 		c.closeWith(d)
 		return
 	}
-	var pe ws.ProtocolError
-	if errors.As(err, &pe) {
-		c.s.metrics.rejected(CloseProtocolError)
-		c.closeWith(disconnect(CloseProtocolError, string(pe)))
-		return
-	}
 	c.destroy()
-}
-
-// readFrame reads one frame and acts on it.
-func (c *conn) readFrame(br *bufio.Reader) error {
-	h, err := ws.ReadHeader(br)
-	if err != nil {
-		return err
-	}
-	c.lastRead.Store(time.Now().UnixNano())
-	if err := c.checkHeader(h); err != nil {
-		return err
-	}
-	if h.OpCode.IsControl() {
-		return c.readControl(br, h)
-	}
-	limit := c.s.cfg.MaxMessageBytes
-	if h.Length > int64(limit-len(c.frag.buf)) {
-		return disconnect(CloseMessageTooBig, "message over the limit")
-	}
-	// The length is capped above, so this never allocates on an unbounded
-	// peer-declared length.
-	payload := make([]byte, h.Length)
-	if _, err := io.ReadFull(br, payload); err != nil {
-		return err
-	}
-	ws.Cipher(payload, h.Mask, 0)
-	return c.assemble(h, payload)
 }
 
 func (c *conn) checkHeader(h ws.Header) error {
@@ -127,20 +222,13 @@ func (c *conn) checkHeader(h ws.Header) error {
 	return nil
 }
 
-func (c *conn) readControl(br *bufio.Reader, h ws.Header) error {
-	var buf [125]byte
-	p := buf[:h.Length]
-	if _, err := io.ReadFull(br, p); err != nil {
-		return err
-	}
-	ws.Cipher(p, h.Mask, 0)
-	switch h.OpCode {
+func (c *conn) control(op ws.OpCode, p []byte) {
+	switch op {
 	case ws.OpPing:
-		c.send(controlFrame(ws.OpPong, bytes.Clone(p)))
+		c.sendPong(p)
 	case ws.OpClose:
 		c.peerClose(p)
 	}
-	return nil
 }
 
 // peerClose answers the peer's close frame (with 1000, or 1002 when the
@@ -179,7 +267,8 @@ func validCloseCode(code CloseCode) bool {
 	return false
 }
 
-// assemble handles data frames, reassembling fragmented messages.
+// assemble handles data frames, reassembling fragmented messages. p is
+// only valid during the call: fragments are copied.
 func (c *conn) assemble(h ws.Header, p []byte) error {
 	f := &c.frag
 	if h.OpCode == ws.OpContinuation {
@@ -191,7 +280,12 @@ func (c *conn) assemble(h ws.Header, p []byte) error {
 		if f.active {
 			return disconnect(CloseProtocolError, "new message inside a fragmented one")
 		}
-		f.active, f.op, f.compressed, f.buf = true, h.OpCode, h.Rsv1(), p
+		f.active, f.op, f.compressed = true, h.OpCode, h.Rsv1()
+		if !h.Fin {
+			f.buf = append([]byte(nil), p...)
+		} else {
+			f.buf = p
+		}
 	}
 	if !h.Fin {
 		return nil

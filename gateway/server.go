@@ -36,6 +36,7 @@ type Server struct {
 	wpoll   *netpoll.Poller
 	readers *workQueue
 	writers *workQueue
+	joiners *workQueue
 	nextID  atomic.Uint64
 
 	stop      chan struct{} // closed when the node stops: every goroutine exits
@@ -59,6 +60,7 @@ func New(cfg Config) (*Server, error) {
 		reg:     newRegistry(),
 		readers: newWorkQueue(linkRead),
 		writers: newWorkQueue(linkWrite),
+		joiners: newWorkQueue(linkJoin),
 		stop:    make(chan struct{}),
 		drain:   make(chan struct{}),
 	}
@@ -75,6 +77,7 @@ func New(cfg Config) (*Server, error) {
 	s.spawn(func() { _ = s.rpoll.Run() })
 	s.spawn(func() { _ = s.wpoll.Run() })
 	startWorkers(s.readers, cfg.Workers, newReadState, (*conn).serveRead)
+	startWorkers(s.joiners, cfg.Joiners, func() struct{} { return struct{}{} }, func(c *conn, _ struct{}) { c.runJoin() })
 	startWorkers(s.writers, cfg.Writers, func() *netpoll.Iovecs { return netpoll.NewIovecs(64) }, (*conn).flush)
 	s.spawn(s.sweep)
 	s.routes()

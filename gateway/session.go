@@ -49,25 +49,42 @@ func (c *conn) sendError(code, msg string) {
 	c.send(controlFrameText(errorPayload(code, msg)))
 }
 
-// handshake runs the client's first message: authorise the services, find
-// the org's position, acknowledge, replay what the client missed and attach
-// it to the org's live tail with no gap and no duplicate at the seam.
+// handshake takes the client's first message on the reader: it validates
+// and authorises it, then hands the connection to a joiner, since joining
+// waits on Redis and on the client reading its replay.
 func (c *conn) handshake(msg []byte) error {
 	h, err := parseHandshake(msg, c.s.cfg.MaxServices)
 	if err != nil {
 		return err
 	}
-	claims := c.claims
 	for _, svc := range h.Services {
-		if !claims.Allows(svc) {
+		if !c.claims.Allows(svc) {
 			return disconnect(CloseForbidden, "service "+svc+" is not allowed by the token")
 		}
 	}
+	c.hs = &h
+	c.setState(stateJoining)
+	c.s.joiners.push(c)
+	return nil
+}
+
+// runJoin is a joiner's work for one connection.
+func (c *conn) runJoin() {
+	if c.currentState() >= stateClosing {
+		return
+	}
+	if err := c.join(*c.hs); err != nil {
+		c.fail(err)
+	}
+}
+
+// join decides the rollout, finds the org's position, acknowledges, replays
+// what the client missed and attaches it to the org tail with no gap and no
+// duplicate at the seam.
+func (c *conn) join(h handshake) error {
 	if err := c.s.checkRollout(c); err != nil {
 		return err
 	}
-	c.setState(stateJoining)
-
 	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.RedisTimeout)
 	defer cancel()
 	head, err := c.s.cfg.Log.Head(ctx, c.org)
@@ -89,7 +106,7 @@ func (c *conn) handshake(msg []byte) error {
 		c.replay(page, services)
 		pos = page[len(page)-1].Seq
 	}
-	return c.attach(pos, services)
+	return c.attach(pos, head.Epoch, services)
 }
 
 // resumePoint decides where the client starts. With no lastSeq it starts at
@@ -104,11 +121,12 @@ func (s *Server) resumePoint(ctx context.Context, org string, head store.Head, h
 	last := *h.LastSeq
 	ok := (h.Epoch == "" || h.Epoch == head.Epoch) && last >= head.First-1 && last <= head.Seq
 	if ok && last < head.Seq {
-		page, err = s.cfg.Log.Range(ctx, org, last, s.cfg.ReplayPageSize)
+		p, err := s.cfg.Log.ReadAfter(ctx, org, last, s.cfg.ReplayPageSize)
 		if err != nil {
 			return 0, nil, nil, err
 		}
-		ok = len(page) > 0 && page[0].Seq == last+1
+		page = p.Events
+		ok = p.Epoch == head.Epoch && len(page) > 0 && page[0].Seq == last+1
 	}
 	if !ok {
 		s.metrics.unrecovered.Inc()
@@ -117,10 +135,13 @@ func (s *Server) resumePoint(ctx context.Context, org string, head store.Head, h
 	return last, &ok, page, nil
 }
 
-// attach joins the org tail at pos. When the tail has moved past pos it
-// streams the difference from the log, page by page, and tries again; the
-// tail's lock makes the final step atomic with its fan-out.
-func (c *conn) attach(pos int64, services []string) error {
+// attach joins the org tail at pos of the log incarnation epoch. When the
+// tail has moved past pos it streams the difference from the log, page by
+// page, and tries again; the tail's lock makes the final step atomic with
+// its fan-out. When the tail knows another epoch than the one the client
+// was acked with, one of them is stale: the tail is told to re-check, and
+// the client either joins once they agree or is closed to resync.
+func (c *conn) attach(pos int64, epoch string, services []string) error {
 	t := c.s.hub.acquire(c.org)
 	c.mu.Lock()
 	if c.state >= stateClosing {
@@ -133,17 +154,32 @@ func (c *conn) attach(pos int64, services []string) error {
 	if !t.waitReady(c.s.cfg.RedisTimeout) {
 		return disconnect(CloseInternalError, "event log unavailable, retry")
 	}
+	epochRetries := 0
 	for {
-		behind, err := t.join(c, pos, services)
+		behind, changed, err := t.join(c, pos, epoch, services)
+		if errors.Is(err, errEpochMismatch) && epochRetries < 2 {
+			epochRetries++
+			t.poke()
+			c.s.waitChange(changed, c.s.cfg.RedisTimeout, nil)
+			continue
+		}
+		if errors.Is(err, errEpochMismatch) {
+			return errLogReset
+		}
 		if err != nil || behind == 0 {
 			return err
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.RedisTimeout)
-		page, err := c.s.cfg.Log.Range(ctx, c.org, pos, c.s.cfg.ReplayPageSize)
+		p, err := c.s.cfg.Log.ReadAfter(ctx, c.org, pos, c.s.cfg.ReplayPageSize)
 		cancel()
 		if err != nil {
 			c.s.metrics.redisErrors.Inc()
 			return disconnect(CloseInternalError, "event log unavailable, retry")
+		}
+		page := p.Events
+		if p.Epoch != epoch {
+			t.poke()
+			return errLogReset
 		}
 		if len(page) == 0 || page[0].Seq != pos+1 {
 			// Trimmed while we read: the client's position is void now.
@@ -162,16 +198,15 @@ func (c *conn) attach(pos int64, services []string) error {
 // waits for the backlog to drain first, so any history fits the bounded
 // queue. It reports false when the connection is gone.
 func (c *conn) replay(page []store.Event, services []string) bool {
-	if !c.waitDrained(c.s.cfg.CloseTimeout) {
-		c.closeWith(disconnect(CloseSlowConsumer, "client did not read its replay"))
-		return false
-	}
 	var run []store.Event
 	n := 0
+	ok := true
 	flush := func() {
-		if len(run) > 0 {
-			c.send(newFrame(appendEvents(nil, run), c.s.compressThreshold(c)))
-			n += len(run)
+		if len(run) > 0 && ok {
+			f := newFrame(appendEvents(nil, run), c.s.compressThreshold(c))
+			if ok = c.sendPaced(f); ok {
+				n += len(run)
+			}
 			run = run[:0]
 		}
 	}
@@ -181,7 +216,7 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 			continue
 		}
 		sanitizeEvent(&ev)
-		if len(run) > 0 && (run[0].Service != ev.Service || len(run) == maxEventsPerFrame) {
+		if len(run) > 0 && breakRun(run, ev, c.s.maxFrameBytes()) {
 			flush()
 		}
 		run = append(run, ev)
@@ -189,7 +224,26 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 	flush()
 	c.s.metrics.replayed.Add(n)
 	c.s.metrics.delivered.Add(n)
-	return true
+	return ok
+}
+
+// sendPaced queues a replay frame, first waiting for the backlog to drain
+// to half the cap if the frame would not fit, so any history streams
+// through the bounded queue. A client that does not read within
+// CloseTimeout is closed as a slow consumer.
+func (c *conn) sendPaced(f *frame) bool {
+	c.mu.Lock()
+	fits := c.out.bytes+len(f.wire(c.deflate))+frameOverhead <= c.s.cfg.OutboundQueueBytes
+	c.mu.Unlock()
+	if !fits && !c.waitDrained(c.s.cfg.CloseTimeout) {
+		if c.currentState() < stateClosing {
+			c.s.metrics.slowConsumers.Inc()
+			c.closeWith(disconnect(CloseSlowConsumer, "client did not read its replay"))
+		}
+		return false
+	}
+	c.send(f)
+	return c.currentState() < stateClosing
 }
 
 func (s *Server) compressThreshold(c *conn) int {
@@ -219,6 +273,10 @@ func dedupe(list []string) []string {
 }
 
 var (
-	errTailStopped = errors.New("org tail stopped")
-	errReplayGap   = errors.New("events trimmed during replay")
+	errTailStopped   = errors.New("org tail stopped")
+	errReplayGap     = errors.New("events trimmed during replay")
+	errEpochMismatch = errors.New("tail and client know different epochs")
+	// errLogReset closes a client whose log incarnation is gone; it
+	// reconnects and is told recovered:false.
+	errLogReset = disconnect(CloseInternalError, "event log was reset; reconnect to resync")
 )

@@ -62,6 +62,7 @@ func (s *Server) close() {
 		}
 		_ = s.feed.Close()
 		s.readers.close()
+		s.joiners.close()
 		s.writers.close()
 		_ = s.rpoll.Close()
 		_ = s.wpoll.Close()

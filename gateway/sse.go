@@ -46,9 +46,9 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for {
-		evs, v, err := s.readAfter(r.Context(), t, pos)
+		evs, v, err := s.readAfter(r.Context(), t, pos, head.Epoch)
 		switch {
-		case errors.Is(err, errReplayGap) || v.epoch != head.Epoch:
+		case errors.Is(err, errReplayGap):
 			// The log was reset or trimmed past us. The resync event's id
 			// moves the browser's Last-Event-ID to the new head, so its
 			// automatic reconnect starts there (and is acked recovered).

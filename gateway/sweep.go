@@ -44,13 +44,19 @@ func (s *Server) sweepEvery() time.Duration {
 func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 	c.mu.Lock()
 	st, deadline := c.state, c.deadline
-	due := st == stateActive && !now.Before(c.nextPing)
+	due := (st == stateActive || st == stateJoining) && !now.Before(c.nextPing)
 	if due {
 		c.nextPing = now.Add(s.cfg.PingInterval)
 	}
 	c.mu.Unlock()
 	silent := time.Duration(now.UnixNano() - c.lastRead.Load())
+	partial := c.partialSince.Load()
 	switch {
+	case partial != 0 && now.UnixNano()-partial > int64(readFrameTimeout) && st < stateClosed:
+		// A frame started and never finished: slowloris, or a dead peer
+		// mid-frame. Its socket may not drain, so do not wait for a close.
+		s.metrics.partialFrames.Inc()
+		c.destroy()
 	case st == stateHandshake && now.After(deadline):
 		s.metrics.rejected(CloseHandshakeTimout)
 		c.closeWith(disconnect(CloseHandshakeTimout, "no handshake message in time"))

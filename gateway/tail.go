@@ -180,9 +180,12 @@ func (t *orgTail) take(n notification) {
 	defer func() { t.batch = batch[:0] }()
 	for {
 		if n.epoch != t.epoch {
+			// Either the log was reset, or this is a notification of the
+			// old incarnation still queued after a reset we already did:
+			// ask the log which.
 			t.fanout(batch)
 			batch = batch[:0]
-			t.resetEpoch()
+			t.checkEpoch()
 		} else {
 			next := t.lastSeq()
 			if len(batch) > 0 {
@@ -229,11 +232,19 @@ func (t *orgTail) catchUp() {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
 		from := t.lastSeq()
-		page, err := s.cfg.Log.Range(ctx, t.org, from, s.cfg.ReplayPageSize)
+		p, err := s.cfg.Log.ReadAfter(ctx, t.org, from, s.cfg.ReplayPageSize)
 		cancel()
 		if err != nil {
 			s.metrics.redisErrors.Inc()
 			t.needCatch = true
+			return
+		}
+		page := p.Events
+		if p.Epoch != t.epoch {
+			// Checked on every page, not only an empty one: after Redis
+			// lost the log and took new publishes, the new incarnation's
+			// seqs can run straight on from ours.
+			t.resetEpoch()
 			return
 		}
 		if len(page) > 0 && page[0].Seq != from+1 {
@@ -273,9 +284,20 @@ func (t *orgTail) checkEpoch() {
 // resetEpoch handles a log that lost its history (Redis restarted without
 // persistence, FLUSHALL, or trimmed past us): every connection of the org is
 // closed so it reconnects and is told recovered:false — never served events
-// of another incarnation of the log.
+// of another incarnation of the log. The new head and the detaching of the
+// old subscribers happen under one lock, so a client that joins under the
+// new epoch is never closed by mistake.
 func (t *orgTail) resetEpoch() {
-	for !t.initHead() {
+	var head store.Head
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), t.h.s.cfg.RedisTimeout)
+		var err error
+		head, err = t.h.s.cfg.Log.Head(ctx, t.org)
+		cancel()
+		if err == nil {
+			break
+		}
+		t.h.s.metrics.redisErrors.Inc()
 		select {
 		case <-t.h.s.stop:
 			return
@@ -292,25 +314,35 @@ func (t *orgTail) resetEpoch() {
 	for _, p := range t.pending {
 		victims = append(victims, p.c)
 	}
+	clear(t.subs)
+	t.pending = t.pending[:0]
+	t.epoch, t.seq = head.Epoch, head.Seq
+	t.recent.reset()
+	t.wakeLocked()
 	t.mu.Unlock()
 	for _, c := range victims {
-		c.closeWith(disconnect(CloseInternalError, "event log was reset; reconnect to resync"))
+		c.closeWith(errLogReset)
 	}
 }
 
-// join attaches c at pos. It returns how far the tail is ahead of pos when
-// c must first replay more history from the log (0 when attached).
-func (t *orgTail) join(c *conn, pos int64, services []string) (behind int64, err error) {
+// join attaches c at pos of the log incarnation epoch. It returns how far
+// the tail is ahead of pos when c must first replay more history from the
+// log (0 when attached), and errEpochMismatch (with a channel closed when
+// the tail next moves) when the tail is on another epoch.
+func (t *orgTail) join(c *conn, pos int64, epoch string, services []string) (behind int64, changed <-chan struct{}, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.stopped {
-		return 0, errTailStopped
+		return 0, nil, errTailStopped
+	}
+	if epoch != t.epoch {
+		return 0, t.changedLocked(), errEpochMismatch
 	}
 	if pos < t.seq {
-		return t.seq - pos, nil
+		return t.seq - pos, nil, nil
 	}
 	if c.currentState() >= stateClosing {
-		return 0, nil
+		return 0, nil, nil
 	}
 	c.setState(stateActive)
 	if pos == t.seq {
@@ -318,7 +350,15 @@ func (t *orgTail) join(c *conn, pos int64, services []string) (behind int64, err
 	} else {
 		t.pending = append(t.pending, pendingJoin{c: c, pos: pos, services: services})
 	}
-	return 0, nil
+	return 0, nil, nil
+}
+
+// changedLocked returns a channel closed when the tail next moves.
+func (t *orgTail) changedLocked() <-chan struct{} {
+	if t.changed == nil {
+		t.changed = make(chan struct{})
+	}
+	return t.changed
 }
 
 func (t *orgTail) subscribeLocked(c *conn, services []string) {

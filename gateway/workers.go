@@ -6,6 +6,7 @@ import "sync"
 const (
 	linkRead = iota
 	linkWrite
+	linkJoin
 	numLinks
 )
 

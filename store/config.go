@@ -26,7 +26,15 @@ type Config struct {
 	// MAXLEN ~). Redis trims whole stream nodes (100 entries by default), so
 	// the log may hold somewhat more. Default 10000; negative is an error.
 	MaxLen int64
+	// MaxEventBytes caps one event's data. Default 64 KiB (DefaultMaxEventBytes);
+	// negative is an error. Every event travels whole in one frame and a
+	// replay page holds up to MaxRange events in memory, so the cap bounds
+	// what one publish can cost every reader.
+	MaxEventBytes int
 }
+
+// DefaultMaxEventBytes is Config.MaxEventBytes' default.
+const DefaultMaxEventBytes = 64 << 10
 
 // withDefaults fills zero fields and checks the result.
 func (c Config) withDefaults() (Config, error) {
@@ -41,6 +49,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxLen == 0 {
 		c.MaxLen = DefaultMaxLen
+	}
+	if c.MaxEventBytes == 0 {
+		c.MaxEventBytes = DefaultMaxEventBytes
+	}
+	if c.MaxEventBytes < 0 {
+		return c, fmt.Errorf("%w: MaxEventBytes %d is negative", ErrInvalidConfig, c.MaxEventBytes)
 	}
 	if c.MaxLen < 0 {
 		return c, fmt.Errorf("%w: MaxLen %d is negative", ErrInvalidConfig, c.MaxLen)

@@ -13,6 +13,7 @@ type Log struct {
 	client redis.UniversalClient
 	keys   keys
 	maxLen int64
+	maxEv  int
 }
 
 // New checks cfg, fills its defaults and returns a Log. It does not talk to
@@ -22,8 +23,11 @@ func New(cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store.New: %w", err)
 	}
-	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen}, nil
+	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes}, nil
 }
+
+// MaxEventBytes returns the cap on one event's data, after defaults.
+func (l *Log) MaxEventBytes() int { return l.maxEv }
 
 // Prefix returns the key prefix in use, after defaults.
 func (l *Log) Prefix() string { return l.keys.prefix }

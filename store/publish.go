@@ -14,7 +14,7 @@ import (
 // On a network error the outcome is unknown: the events may have been
 // written. Retrying may then duplicate them under new seqs.
 func (l *Log) Publish(ctx context.Context, org string, evs ...Input) (first, last int64, err error) {
-	if err := validateBatch(org, evs); err != nil {
+	if err := validateBatch(org, evs, l.maxEv); err != nil {
 		return 0, 0, err
 	}
 	args := make([]any, 0, 2+3*len(evs))

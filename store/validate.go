@@ -45,7 +45,7 @@ func validID(s string, colon bool) bool {
 
 // validateBatch checks everything Publish can check without Redis, so a bad
 // batch never reaches the script.
-func validateBatch(org string, evs []Input) error {
+func validateBatch(org string, evs []Input, maxBytes int) error {
 	if !ValidOrg(org) {
 		return fmt.Errorf("publish to %q: %w", org, ErrInvalidOrg)
 	}
@@ -56,6 +56,9 @@ func validateBatch(org string, evs []Input) error {
 		return fmt.Errorf("publish to %q: %d events, max %d: %w", org, len(evs), MaxBatch, ErrTooManyEvents)
 	}
 	for i, ev := range evs {
+		if len(ev.Data) > maxBytes {
+			return fmt.Errorf("publish to %q: event %d: data is %d bytes, max %d: %w", org, i, len(ev.Data), maxBytes, ErrInvalidEvent)
+		}
 		if err := validateInput(ev); err != nil {
 			return fmt.Errorf("publish to %q: event %d: %w", org, i, err)
 		}

@@ -25,6 +25,7 @@ type config struct {
 	HandshakeTimeout  time.Duration
 	CompressThreshold int
 	MaxMessageBytes   int
+	MaxEventBytes     int
 	OutboundBytes     int
 	DrainTimeout      time.Duration
 	StreamingV2       bool
@@ -71,6 +72,7 @@ func settings(c *config) []setting {
 		{"handshake-timeout", "REALTIME_HANDSHAKE_TIMEOUT", "time a client has to send its handshake", dur(&c.HandshakeTimeout)},
 		{"compress-threshold", "REALTIME_COMPRESS_THRESHOLD", "compress frames of at least this many bytes (-1 disables)", num(&c.CompressThreshold)},
 		{"max-message-bytes", "REALTIME_MAX_MESSAGE_BYTES", "largest client message", num(&c.MaxMessageBytes)},
+		{"max-event-bytes", "REALTIME_MAX_EVENT_BYTES", "largest event data accepted at publish", num(&c.MaxEventBytes)},
 		{"outbound-queue-bytes", "REALTIME_OUTBOUND_QUEUE_BYTES", "per-connection unsent bytes before closing it as a slow consumer (4013)", num(&c.OutboundBytes)},
 		{"drain-timeout", "REALTIME_DRAIN_TIMEOUT", "window over which SIGTERM closes connections with 1012", dur(&c.DrainTimeout)},
 		{"streaming-v2", "REALTIME_STREAMING_V2", "rollout kill switch default when the Redis hash has no \"enabled\" field (true/false)", func(fs *flag.FlagSet, n, d, h string) {
@@ -87,7 +89,7 @@ func settings(c *config) []setting {
 var defaults = map[string]string{
 	"addr": ":4000", "redis-prefix": "realtime", "history-maxlen": "10000",
 	"ping-interval": "30s", "handshake-timeout": "10s", "compress-threshold": "1024",
-	"max-message-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
+	"max-message-bytes": "65536", "max-event-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
 	"log-level": "info", "log-format": "json",
 	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s",
 }
@@ -184,8 +186,12 @@ func (c *config) validate() []string {
 	if c.MaxMessageBytes < 1024 {
 		p = append(p, "REALTIME_MAX_MESSAGE_BYTES must be at least 1024")
 	}
-	if c.OutboundBytes < 64<<10 {
-		p = append(p, "REALTIME_OUTBOUND_QUEUE_BYTES must be at least 65536")
+	if c.MaxEventBytes < 1 {
+		p = append(p, "REALTIME_MAX_EVENT_BYTES must be at least 1")
+	}
+	// A frame is at most a quarter of the queue and must hold one event.
+	if min := 4 * (c.MaxEventBytes + 1024); c.OutboundBytes < max(min, 64<<10) {
+		p = append(p, fmt.Sprintf("REALTIME_OUTBOUND_QUEUE_BYTES must be at least %d (4 × (REALTIME_MAX_EVENT_BYTES + 1024), and 65536)", max(min, 64<<10)))
 	}
 	if c.RolloutPercent < 0 || c.RolloutPercent > 100 {
 		p = append(p, "REALTIME_ROLLOUT_PERCENT must be between 0 and 100")

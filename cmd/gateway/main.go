@@ -72,7 +72,7 @@ func run(cfg config) error {
 	client := redis.NewClient(opts)
 	defer client.Close()
 
-	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen})
+	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes})
 	if err != nil {
 		return err
 	}

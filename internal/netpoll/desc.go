@@ -3,6 +3,7 @@ package netpoll
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -14,6 +15,13 @@ type Desc struct {
 	id  uint64
 	raw syscall.RawConn
 	h   Handler
+
+	// armed is set by Arm and cleared by the poller when it reports the
+	// socket. epoll reports EPOLLHUP/EPOLLERR even for a registration that
+	// was never armed (the kernel always adds them), so without this a
+	// peer's reset could call Ready on a socket whose owner is not waiting
+	// for it — and hand one connection to two workers at once.
+	armed atomic.Bool
 
 	mu      sync.Mutex
 	removed bool // caller holds mu
@@ -28,7 +36,12 @@ func (d *Desc) Arm() error {
 	if d.removed {
 		return ErrClosed
 	}
-	return d.ctl(unix.EPOLL_CTL_MOD, uint32(d.p.cfg.Events)|unix.EPOLLONESHOT)
+	d.armed.Store(true)
+	if err := d.ctl(unix.EPOLL_CTL_MOD, uint32(d.p.cfg.Events)|unix.EPOLLONESHOT); err != nil {
+		d.armed.Store(false)
+		return err
+	}
+	return nil
 }
 
 // Remove unregisters the socket. It is safe to call more than once, and after

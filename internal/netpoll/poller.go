@@ -113,7 +113,7 @@ func (p *Poller) Run() error {
 			p.mu.Lock()
 			d := p.descs[id]
 			p.mu.Unlock()
-			if d != nil {
+			if d != nil && d.armed.CompareAndSwap(true, false) {
 				d.h.Ready()
 			}
 		}

@@ -169,3 +169,26 @@ func TestWritevNonBlockingAndWritable(t *testing.T) {
 	expectReady(t, h, true)
 	t.Logf("filled the send buffer with %d bytes; writable again after the peer read", total)
 }
+
+type countHandler struct{ n atomic.Int64 }
+
+func (h *countHandler) Ready() { h.n.Add(1) }
+
+// A registration that was never armed stays silent even when the peer
+// resets the connection (epoll reports EPOLLHUP/EPOLLERR regardless).
+func TestNeverArmedStaysSilentOnReset(t *testing.T) {
+	for _, ev := range []Events{Readable, Writable} {
+		p := startPoller(t, ev)
+		client, server := pair(t)
+		h := &countHandler{}
+		if _, err := p.Add(server, h); err != nil {
+			t.Fatal(err)
+		}
+		client.SetLinger(0)
+		client.Close()
+		time.Sleep(100 * time.Millisecond) // silence is what is checked
+		if n := h.n.Load(); n != 0 {
+			t.Fatalf("events %v: %d Ready calls on a never-armed socket", ev, n)
+		}
+	}
+}

@@ -72,5 +72,30 @@ func Writev(raw syscall.RawConn, s *Iovecs) (n int, again bool, err error) {
 	if sysErr != nil {
 		return 0, false, sysErr
 	}
-	return n, false, nil
+	return max(n, 0), false, nil
+}
+
+// Read reads what the socket has right now into buf, without ever waiting:
+// again=true means nothing was there (EAGAIN); n == 0 with again false and
+// a nil error means the peer closed its side (EOF).
+func Read(raw syscall.RawConn, buf []byte) (n int, again bool, err error) {
+	var sysErr error
+	rerr := raw.Read(func(fd uintptr) bool {
+		for {
+			n, sysErr = unix.Read(int(fd), buf)
+			if sysErr != unix.EINTR {
+				return true
+			}
+		}
+	})
+	if rerr != nil {
+		return 0, false, rerr
+	}
+	if sysErr == unix.EAGAIN {
+		return 0, true, nil
+	}
+	if sysErr != nil {
+		return 0, false, sysErr
+	}
+	return max(n, 0), false, nil
 }

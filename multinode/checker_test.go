@@ -1,0 +1,140 @@
+package multinode
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws/wsutil"
+
+	"github.com/rtgw/realtime/internal/gatewaytest"
+	"github.com/rtgw/realtime/internal/wstest"
+)
+
+// cluster is a set of gateway nodes; nodes can die, clients move on.
+type cluster struct {
+	mu    sync.Mutex
+	nodes []*gatewaytest.Node
+	dead  map[*gatewaytest.Node]bool
+}
+
+func (c *cluster) live() []*gatewaytest.Node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*gatewaytest.Node
+	for _, n := range c.nodes {
+		if !c.dead[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (c *cluster) kill(n *gatewaytest.Node) {
+	c.mu.Lock()
+	if c.dead == nil {
+		c.dead = map[*gatewaytest.Node]bool{}
+	}
+	c.dead[n] = true
+	c.mu.Unlock()
+	n.Kill()
+}
+
+// checker is one client that must see every event of its org exactly once,
+// in order, across reconnects to any live node.
+type checker struct {
+	id    int
+	org   string
+	tok   string
+	nodes *cluster
+
+	last     atomic.Int64 // last seq applied
+	epoch    string
+	resyncs  int // acks with recovered:false
+	connects int
+	problems []string
+}
+
+func (k *checker) problem(format string, args ...any) {
+	if len(k.problems) < 5 {
+		k.problems = append(k.problems, fmt.Sprintf(format, args...))
+	}
+}
+
+// run connects (starting at node id%n) and reads until done says the
+// checker has everything, or until deadline.
+func (k *checker) run(t *testing.T, done func(last int64) bool, deadline time.Time) {
+	hasState := false
+	for attempt := 0; time.Now().Before(deadline); attempt++ {
+		live := k.nodes.live()
+		if len(live) == 0 {
+			k.problem("no live node")
+			return
+		}
+		node := live[(k.id+attempt)%len(live)]
+		hs := map[string]any{"services": []string{"s"}}
+		if hasState {
+			hs["lastSeq"], hs["epoch"] = k.last.Load(), k.epoch
+		}
+		c, err := wstest.TryDial(node.StreamURL(k.tok), wstest.Options{})
+		if err != nil {
+			time.Sleep(50 * time.Millisecond) // back off before the next node
+			continue
+		}
+		c.T = t
+		b, _ := json.Marshal(hs)
+		if err := wsutil.WriteClientText(c.NC, b); err != nil {
+			c.NC.Close()
+			continue
+		}
+		if k.read(c, &hasState, done, deadline) {
+			c.NC.Close()
+			return
+		}
+		c.NC.Close()
+	}
+	k.problem("deadline with last seq %d", k.last.Load())
+}
+
+// read consumes one connection; it reports true when the checker is done.
+func (k *checker) read(c *wstest.Client, hasState *bool, done func(int64) bool, deadline time.Time) bool {
+	for time.Now().Before(deadline) {
+		m, err := c.Read(200 * time.Millisecond)
+		if isTimeout(err) {
+			if done(k.last.Load()) {
+				return true
+			}
+			continue
+		}
+		if err != nil {
+			return false
+		}
+		switch m.Type {
+		case "ack":
+			k.connects++
+			if m.Recovered != nil && !*m.Recovered {
+				k.resyncs++
+				k.last.Store(m.Seq)
+			} else if m.Recovered == nil {
+				k.last.Store(m.Seq)
+			} else if m.Seq != k.last.Load() {
+				k.problem("recovered ack at %d, we were at %d", m.Seq, k.last.Load())
+			}
+			k.epoch = m.Epoch
+			*hasState = true
+		case "event":
+			for _, e := range m.Events {
+				if e.Seq != k.last.Load()+1 {
+					k.problem("got seq %d after %d", e.Seq, k.last.Load())
+				}
+				k.last.Store(e.Seq)
+			}
+		case "close":
+			return false
+		}
+	}
+	return false
+}
