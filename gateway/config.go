@@ -23,6 +23,21 @@ type Config struct {
 	// KillSpread is the window over which KillSwitch closes connected
 	// clients. Default 5s.
 	KillSpread time.Duration
+	// AllowedOrigins lists the browser origins that may connect: exact
+	// origins ("https://app.example.com"), host patterns ("*.example.com")
+	// or "*". Empty: same-origin and non-browser clients only.
+	AllowedOrigins []string
+	// MaxConnsPerUser caps one user's connections on this node (per org).
+	// Default 20; negative means unlimited. Past it: close 4029.
+	MaxConnsPerUser int
+	// MaxConnsPerOrg caps one org's connections on this node. Default 0:
+	// unlimited.
+	MaxConnsPerOrg int
+	// HandshakeRate is the sustained upgrade attempts per second allowed
+	// from one IP address (burst HandshakeBurst). Default 0: unlimited.
+	// Behind a proxy every client shares the proxy's address: limit there.
+	HandshakeRate  float64
+	HandshakeBurst int
 	// APIKey guards POST /v2/realtime/publish and GET /v2/realtime/metrics.
 	// Empty disables both endpoints (they answer 401).
 	APIKey string
@@ -120,6 +135,15 @@ func (c *Config) setDefaults() error {
 	defInt(&c.Workers, 16*runtime.GOMAXPROCS(0))
 	defInt(&c.Writers, 2*runtime.GOMAXPROCS(0))
 	defInt(&c.Joiners, 64)
+	if c.MaxConnsPerUser == 0 {
+		c.MaxConnsPerUser = 20
+	}
+	if c.MaxConnsPerUser < 0 {
+		c.MaxConnsPerUser = 0
+	}
+	if c.HandshakeBurst <= 0 {
+		c.HandshakeBurst = max(int(2*c.HandshakeRate), 10)
+	}
 	if c.CompressThreshold == 0 {
 		c.CompressThreshold = 1024
 	}

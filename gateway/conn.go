@@ -44,6 +44,7 @@ type conn struct {
 	org     string
 	user    string
 	claims  auth.Claims
+	counted bool // holds a slot in Server.limits
 
 	lastRead atomic.Int64 // unix nanos of the last frame from the peer
 
@@ -325,6 +326,9 @@ func (c *conn) destroy() {
 	c.wdesc.Remove()
 	_ = c.nc.Close()
 	c.s.reg.remove(c)
+	if c.counted {
+		c.s.limits.release(c.org, c.user)
+	}
 	if tail != nil {
 		tail.leave(c, services)
 	}

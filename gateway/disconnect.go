@@ -19,6 +19,7 @@ const (
 	CloseServiceRestart  CloseCode = 1012
 	CloseSlowConsumer    CloseCode = 4013
 	CloseFallback        CloseCode = 4010
+	CloseTooManyConns    CloseCode = 4029
 	CloseUnauthorized    CloseCode = 4001
 	CloseForbidden       CloseCode = 4003
 	CloseBadHandshake    CloseCode = 4400
@@ -46,6 +47,8 @@ func (c CloseCode) String() string {
 		return "slow_consumer"
 	case CloseFallback:
 		return "fallback"
+	case CloseTooManyConns:
+		return "too_many_connections"
 	case CloseUnauthorized:
 		return "unauthorized"
 	case CloseForbidden:

@@ -37,6 +37,10 @@ type httpError struct {
 // the query, or from Last-Event-ID (SSE reconnects).
 func (s *Server) parseFallback(r *http.Request) (fallbackRequest, *httpError) {
 	var req fallbackRequest
+	if !s.origins.allows(r) {
+		s.metrics.originRefused.Inc()
+		return req, &httpError{http.StatusForbidden, "origin_not_allowed", "this origin may not connect"}
+	}
 	claims, err := s.cfg.Verifier.Verify(bearerToken(r))
 	if err != nil {
 		s.metrics.rejected(CloseUnauthorized)

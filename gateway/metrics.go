@@ -20,7 +20,7 @@ var allCloseCodes = []CloseCode{
 	CloseNormal, CloseGoingAway, CloseProtocolError, CloseInvalidPayload,
 	CloseMessageTooBig, CloseInternalError, CloseServiceRestart, CloseSlowConsumer,
 	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimout,
-	CloseFallback,
+	CloseFallback, CloseTooManyConns,
 }
 
 // serverMetrics is the one source of truth for the node's counters: the
@@ -38,6 +38,8 @@ type serverMetrics struct {
 	slowConsumers  *metrics.Counter
 	deadPeers      *metrics.Counter
 	partialFrames  *metrics.Counter
+	originRefused  *metrics.Counter
+	rateLimited    *metrics.Counter
 	redisErrors    *metrics.Counter
 	inboxOverflows *metrics.Counter
 	deliveryDelay  *metrics.PrometheusHistogram
@@ -67,6 +69,8 @@ func newServerMetrics() *serverMetrics {
 		slowConsumers:  s.NewCounter(metricsPrefix + "slow_consumer_disconnects_total"),
 		deadPeers:      s.NewCounter(metricsPrefix + "dead_peer_disconnects_total"),
 		partialFrames:  s.NewCounter(metricsPrefix + "incomplete_frame_disconnects_total"),
+		originRefused:  s.NewCounter(metricsPrefix + "origin_refused_total"),
+		rateLimited:    s.NewCounter(metricsPrefix + "handshakes_rate_limited_total"),
 		redisErrors:    s.NewCounter(metricsPrefix + "redis_errors_total"),
 		inboxOverflows: s.NewCounter(metricsPrefix + "tail_inbox_overflows_total"),
 		deliveryDelay: s.NewPrometheusHistogramExt(metricsPrefix+"delivery_latency_seconds",

@@ -38,6 +38,9 @@ type Server struct {
 	writers *workQueue
 	joiners *workQueue
 	nextID  atomic.Uint64
+	origins originPolicy
+	limits  *connLimits
+	ipRate  *ipRate
 
 	stop      chan struct{} // closed when the node stops: every goroutine exits
 	drain     chan struct{} // closed when the drain starts: fallback streams end
@@ -65,6 +68,9 @@ func New(cfg Config) (*Server, error) {
 		drain:   make(chan struct{}),
 	}
 	s.hub = newHub(s)
+	s.origins = newOriginPolicy(cfg.AllowedOrigins)
+	s.limits = newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
+	s.ipRate = newIPRate(cfg.HandshakeRate, cfg.HandshakeBurst)
 	var err error
 	if s.rpoll, err = netpoll.New(netpoll.Config{Events: netpoll.Readable}); err != nil {
 		return nil, err
@@ -180,6 +186,17 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "draining", "node is shutting down; connect to another")
 		return
 	}
+	if !s.origins.allows(r) {
+		s.metrics.originRefused.Inc()
+		writeError(w, http.StatusForbidden, "origin_not_allowed", "this origin may not connect")
+		return
+	}
+	if !s.ipRate.allow(r.RemoteAddr, time.Now()) {
+		s.metrics.rateLimited.Inc()
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many connection attempts from this address")
+		return
+	}
 	claims, authErr := s.cfg.Verifier.Verify(bearerToken(r))
 	ext := wsflate.Extension{Parameters: wsflate.Parameters{
 		ServerNoContextTakeover: true,
@@ -211,12 +228,22 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		c.pre, _ = rw.Reader.Peek(n)
 		c.pre = append([]byte(nil), c.pre...)
 	}
+	// The slot is taken before the connection is shared, so destroy
+	// (from any goroutine) sees counted as it will stay.
+	c.counted = authErr == nil && s.limits.acquire(c.org, c.user)
 	if !s.register(c) {
+		if c.counted {
+			s.limits.release(c.org, c.user)
+		}
 		return
 	}
-	if authErr != nil {
+	switch {
+	case authErr != nil:
 		s.metrics.rejected(CloseUnauthorized)
 		c.closeWith(disconnect(CloseUnauthorized, auth.Reason(authErr)))
+	case !c.counted:
+		s.metrics.rejected(CloseTooManyConns)
+		c.closeWith(disconnect(CloseTooManyConns, "too many connections for this user or org on this node"))
 	}
 	if c.pre != nil {
 		s.readers.push(c)

@@ -30,6 +30,7 @@ func (s *Server) sweep() {
 				}
 			}
 			clear(buf)
+			s.ipRate.prune(now)
 		}
 	}
 }

@@ -1,0 +1,101 @@
+{{/*
+The gateway container's environment. Every name here must be one that
+cmd/gateway reads; the chart tests parse cmd/gateway for the list, so a
+renamed variable fails them.
+*/}}
+
+{{/* "true" when a value is given: not null and not "". 0 and false count as given. */}}
+{{- define "rtgw.isSet" -}}
+{{- if and (not (kindIs "invalid" .)) (ne (toString .) "") }}true{{ end -}}
+{{- end -}}
+
+{{/*
+A value as an env string. Helm reads YAML numbers as float64, and "%v" of
+a float64 prints 1048576 as 1.048576e+06, which the binary rejects.
+*/}}
+{{- define "rtgw.envString" -}}
+{{- if kindIs "float64" . -}}
+{{- int64 . | toString -}}
+{{- else -}}
+{{- toString . -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Keys of .Values.config and the variable each one sets. */}}
+{{- define "rtgw.configEnv" -}}
+logLevel: REALTIME_LOG_LEVEL
+logFormat: REALTIME_LOG_FORMAT
+historyMaxLen: REALTIME_HISTORY_MAXLEN
+pingInterval: REALTIME_PING_INTERVAL
+handshakeTimeout: REALTIME_HANDSHAKE_TIMEOUT
+compressThreshold: REALTIME_COMPRESS_THRESHOLD
+maxMessageBytes: REALTIME_MAX_MESSAGE_BYTES
+outboundQueueBytes: REALTIME_OUTBOUND_QUEUE_BYTES
+demo: REALTIME_DEMO
+{{- end -}}
+
+{{/* REDIS_* for whichever Redis mode is set (validated to be exactly one). */}}
+{{- define "rtgw.redisEnv" -}}
+{{- with .Values.redis -}}
+{{- if .url }}
+- name: REDIS_URL
+  value: {{ .url | quote }}
+{{- else if .urlSecret.name }}
+- name: REDIS_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ .urlSecret.name }}
+      key: {{ .urlSecret.key }}
+{{- else if .sentinel.addrs }}
+- name: REDIS_SENTINEL_ADDRS
+  value: {{ join "," .sentinel.addrs | quote }}
+- name: REDIS_SENTINEL_MASTER
+  value: {{ .sentinel.master | quote }}
+{{- else if .cluster.addrs }}
+- name: REDIS_CLUSTER_ADDRS
+  value: {{ join "," .cluster.addrs | quote }}
+{{- end }}
+- name: REALTIME_REDIS_PREFIX
+  value: {{ .prefix | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "rtgw.env" -}}
+- name: REALTIME_ADDR
+  value: {{ printf ":%d" (int .Values.containerPort) | quote }}
+- name: REALTIME_DRAIN_TIMEOUT
+  value: {{ printf "%ds" (int .Values.shutdown.drainTimeoutSeconds) | quote }}
+{{- include "rtgw.redisEnv" . }}
+- name: REALTIME_JWT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "rtgw.secretName" . }}
+      key: {{ .Values.auth.secretKeys.jwtSecret }}
+- name: REALTIME_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "rtgw.secretName" . }}
+      key: {{ .Values.auth.secretKeys.apiKey }}
+- name: REALTIME_STREAMING_V2
+  value: {{ .Values.rollout.streamingV2 | toString | quote }}
+- name: REALTIME_ROLLOUT_PERCENT
+  value: {{ include "rtgw.envString" .Values.rollout.percent | quote }}
+{{- if include "rtgw.isSet" .Values.rollout.killSpread }}
+- name: REALTIME_KILL_SPREAD
+  value: {{ .Values.rollout.killSpread | quote }}
+{{- end }}
+{{- if .Values.metrics.addr }}
+- name: REALTIME_METRICS_ADDR
+  value: {{ .Values.metrics.addr | quote }}
+{{- end }}
+{{- $names := include "rtgw.configEnv" . | fromYaml }}
+{{- range $key, $value := .Values.config }}
+{{- if include "rtgw.isSet" $value }}
+- name: {{ index $names $key }}
+  value: {{ include "rtgw.envString" $value | quote }}
+{{- end }}
+{{- end }}
+{{- with .Values.extraEnv }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
