@@ -41,8 +41,12 @@ func (s *Server) Shutdown(ctx context.Context, window time.Duration) error {
 	return err
 }
 
-// beginDrain makes the node unready and ends long-polls and SSE streams
-// (their clients reconnect elsewhere with their position).
+// BeginDrain makes the node unready (/readyz 503, new upgrades refused with
+// 503) and ends long-polls and SSE streams, whose clients reconnect
+// elsewhere with their position. Shutdown calls it; call it earlier to keep
+// serving while load balancers notice.
+func (s *Server) BeginDrain() { s.beginDrain() }
+
 func (s *Server) beginDrain() {
 	s.drainOnce.Do(func() {
 		s.draining.Store(true)

@@ -17,6 +17,17 @@ type config struct {
 	Addr              string
 	MetricsAddr       string
 	RedisURL          string
+	SentinelAddrs     string
+	SentinelMaster    string
+	ClusterAddrs      string
+	RedisPassword     string
+	RedisTLS          bool
+	AllowedOrigins    string
+	MaxConnsPerUser   int
+	MaxConnsPerOrg    int
+	HandshakeRate     int
+	HeaderTimeout     time.Duration
+	ShutdownDelay     time.Duration
 	RedisPrefix       string
 	HistoryMaxLen     int64
 	JWTSecret         string
@@ -61,6 +72,14 @@ func settings(c *config) []setting {
 		{"addr", "REALTIME_ADDR", "listen address", str(&c.Addr)},
 		{"metrics-addr", "REALTIME_METRICS_ADDR", "optional separate listen address for GET /metrics (it is also served on the main address)", str(&c.MetricsAddr)},
 		{"redis-url", "REDIS_URL", "Redis URL (redis:// or rediss://); empty runs an embedded development Redis", str(&c.RedisURL)},
+		{"redis-sentinel-addrs", "REDIS_SENTINEL_ADDRS", "comma-separated Sentinel host:port list (with -redis-sentinel-master)", str(&c.SentinelAddrs)},
+		{"redis-sentinel-master", "REDIS_SENTINEL_MASTER", "Sentinel master name", str(&c.SentinelMaster)},
+		{"redis-cluster-addrs", "REDIS_CLUSTER_ADDRS", "comma-separated Redis Cluster seed host:port list", str(&c.ClusterAddrs)},
+		{"redis-password", "REDIS_PASSWORD", "password for Sentinel/Cluster nodes (a REDIS_URL carries its own)", str(&c.RedisPassword)},
+		{"redis-tls", "REDIS_TLS", "use TLS to Sentinel/Cluster nodes (a REDIS_URL uses rediss://)", func(fs *flag.FlagSet, n, d, h string) {
+			fs.Func(n, h+" (default "+d+")", boolSetter(&c.RedisTLS))
+			_ = boolSetter(&c.RedisTLS)(d)
+		}},
 		{"redis-prefix", "REALTIME_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix)},
 		{"history-maxlen", "REALTIME_HISTORY_MAXLEN", "events retained per org (approximate MAXLEN)", func(fs *flag.FlagSet, n, d, h string) {
 			fs.Func(n, h+" (default "+d+")", int64Setter(&c.HistoryMaxLen))
@@ -81,6 +100,12 @@ func settings(c *config) []setting {
 		}},
 		{"rollout-percent", "REALTIME_ROLLOUT_PERCENT", "rollout percentage default when the Redis hash has no \"percent\" field (0-100)", num(&c.RolloutPercent)},
 		{"kill-spread", "REALTIME_KILL_SPREAD", "window over which the kill switch moves connected clients to the fallback", dur(&c.KillSpread)},
+		{"allowed-origins", "REALTIME_ALLOWED_ORIGINS", "comma-separated browser origins allowed to connect (https://app.example.com, *.example.com, *); empty: same-origin only", str(&c.AllowedOrigins)},
+		{"max-conns-per-user", "REALTIME_MAX_CONNS_PER_USER", "connections one user may hold on this node (-1: unlimited)", num(&c.MaxConnsPerUser)},
+		{"max-conns-per-org", "REALTIME_MAX_CONNS_PER_ORG", "connections one org may hold on this node (0: unlimited)", num(&c.MaxConnsPerOrg)},
+		{"handshake-rate", "REALTIME_HANDSHAKE_RATE", "upgrade attempts per second allowed from one IP (0: unlimited)", num(&c.HandshakeRate)},
+		{"header-timeout", "REALTIME_HEADER_TIMEOUT", "time a client has to send its HTTP request headers (slowloris guard)", dur(&c.HeaderTimeout)},
+		{"shutdown-delay", "REALTIME_SHUTDOWN_DELAY", "on SIGTERM, time to keep serving with /readyz failing before the listener closes (lets load balancers notice)", dur(&c.ShutdownDelay)},
 		{"log-level", "REALTIME_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel)},
 		{"log-format", "REALTIME_LOG_FORMAT", "json or console", str(&c.LogFormat)},
 	}
@@ -91,6 +116,8 @@ var defaults = map[string]string{
 	"ping-interval": "30s", "handshake-timeout": "10s", "compress-threshold": "1024",
 	"max-message-bytes": "65536", "max-event-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
 	"log-level": "info", "log-format": "json",
+	"redis-tls": "false", "max-conns-per-user": "20", "max-conns-per-org": "0", "handshake-rate": "0",
+	"header-timeout": "10s", "shutdown-delay": "0s",
 	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s",
 }
 
@@ -162,19 +189,42 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 	return c, nil
 }
 
+// devMode is true when no Redis is configured at all: the binary then runs
+// an embedded development Redis.
+func (c *config) devMode() bool {
+	return c.RedisURL == "" && c.SentinelAddrs == "" && c.ClusterAddrs == ""
+}
+
 func (c *config) validate() []string {
 	var p []string
-	if c.RedisURL != "" {
-		if _, err := url.Parse(c.RedisURL); err != nil || !(strings.HasPrefix(c.RedisURL, "redis://") || strings.HasPrefix(c.RedisURL, "rediss://") || strings.HasPrefix(c.RedisURL, "unix://")) {
-			p = append(p, "REDIS_URL must be a redis://, rediss:// or unix:// URL")
+	modes := 0
+	for _, v := range []string{c.RedisURL, c.SentinelAddrs, c.ClusterAddrs} {
+		if v != "" {
+			modes++
 		}
+	}
+	if modes > 1 {
+		p = append(p, "set only one of REDIS_URL, REDIS_SENTINEL_ADDRS, REDIS_CLUSTER_ADDRS")
+	}
+	if c.SentinelAddrs != "" && c.SentinelMaster == "" {
+		p = append(p, "REDIS_SENTINEL_MASTER is required with REDIS_SENTINEL_ADDRS")
+	}
+	if !c.devMode() {
 		if c.JWTSecret == "" {
-			p = append(p, "REALTIME_JWT_SECRET is required when REDIS_URL is set")
+			p = append(p, "REALTIME_JWT_SECRET is required when Redis is configured")
 		} else if len(c.JWTSecret) < 32 {
 			p = append(p, "REALTIME_JWT_SECRET must be at least 32 bytes (RFC 7518 §3.2 for HS256)")
 		}
 		if c.APIKey == "" {
-			p = append(p, "REALTIME_API_KEY is required when REDIS_URL is set")
+			p = append(p, "REALTIME_API_KEY is required when Redis is configured")
+		}
+	}
+	if c.HeaderTimeout <= 0 {
+		p = append(p, "REALTIME_HEADER_TIMEOUT must be positive")
+	}
+	if c.RedisURL != "" {
+		if _, err := url.Parse(c.RedisURL); err != nil || !(strings.HasPrefix(c.RedisURL, "redis://") || strings.HasPrefix(c.RedisURL, "rediss://") || strings.HasPrefix(c.RedisURL, "unix://")) {
+			p = append(p, "REDIS_URL must be a redis://, rediss:// or unix:// URL")
 		}
 	}
 	if c.HistoryMaxLen < 1 {
@@ -217,7 +267,9 @@ func (c config) redacted() map[string]any {
 	}
 	return map[string]any{
 		"addr": c.Addr, "metrics_addr": c.MetricsAddr, "redis_url": u, "redis_prefix": c.RedisPrefix, "history_maxlen": c.HistoryMaxLen,
-		"jwt_secret": mask(c.JWTSecret), "api_key": mask(c.APIKey), "ping_interval": c.PingInterval.String(),
+		"jwt_secret": mask(c.JWTSecret), "api_key": mask(c.APIKey), "redis_password": mask(c.RedisPassword),
+		"redis_sentinel_addrs": c.SentinelAddrs, "redis_sentinel_master": c.SentinelMaster, "redis_cluster_addrs": c.ClusterAddrs,
+		"allowed_origins": c.AllowedOrigins, "max_conns_per_user": c.MaxConnsPerUser, "ping_interval": c.PingInterval.String(),
 		"compress_threshold": c.CompressThreshold, "drain_timeout": c.DrainTimeout.String(),
 		"streaming_v2": c.StreamingV2, "rollout_percent": c.RolloutPercent,
 	}

@@ -43,7 +43,7 @@ func TestLoadConfig(t *testing.T) {
 				}
 			}},
 		{name: "production needs secrets", env: map[string]string{"REDIS_URL": "redis://x:6379"},
-			wantErr: []string{"REALTIME_JWT_SECRET is required", "REALTIME_API_KEY is required"}},
+			wantErr: []string{"REALTIME_JWT_SECRET is required when Redis is configured", "REALTIME_API_KEY is required when Redis is configured"}},
 		{name: "every problem at once", env: map[string]string{
 			"REDIS_URL": "http://nope", "REALTIME_JWT_SECRET": "short", "REALTIME_API_KEY": "k",
 			"REALTIME_ROLLOUT_PERCENT": "101", "REALTIME_HISTORY_MAXLEN": "x", "REALTIME_LOG_FORMAT": "xml",

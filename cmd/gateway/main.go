@@ -19,7 +19,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
 	"github.com/rtgw/realtime/gateway"
@@ -55,21 +54,17 @@ func run(cfg config) error {
 	logger.Info().Str("version", version).Fields(cfg.redacted()).Msg("starting")
 
 	var dev *devEnv
-	if cfg.RedisURL == "" {
+	if cfg.devMode() {
 		var err error
 		if dev, err = startDev(&cfg, logger); err != nil {
 			return err
 		}
 		defer dev.Close()
 	}
-	opts, err := redis.ParseURL(cfg.RedisURL)
+	client, err := newRedis(cfg)
 	if err != nil {
-		return fmt.Errorf("REDIS_URL: %w", err)
+		return err
 	}
-	// Context deadlines bound network waits too (the rollout read at
-	// handshake must not wait out a 3 s socket timeout).
-	opts.ContextTimeoutEnabled = true
-	client := redis.NewClient(opts)
 	defer client.Close()
 
 	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes})
@@ -127,7 +122,7 @@ func serve(cfg config, srv *gateway.Server, logger zerolog.Logger) error {
 	hs := &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: cfg.HeaderTimeout,
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.ListenAndServe() }()
@@ -148,6 +143,10 @@ func serve(cfg config, srv *gateway.Server, logger zerolog.Logger) error {
 	case s := <-sig:
 		logger.Info().Str("signal", s.String()).Dur("drain", cfg.DrainTimeout).Msg("draining")
 	}
+	// /readyz fails from now on; keep accepting for the shutdown delay so
+	// load balancers see that before the listener closes.
+	srv.BeginDrain()
+	time.Sleep(cfg.ShutdownDelay)
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.DrainTimeout+5*time.Second)
 	defer cancel()
 	// Both at once: hs.Shutdown stops accepting and waits for HTTP handlers,

@@ -24,7 +24,7 @@ const (
 
 // Options configure one node.
 type Options struct {
-	RedisAddr string            // host:port of the redis-server (required)
+	RedisAddr string            // host:port of the redis-server (or set REDIS_CLUSTER_ADDRS in Env)
 	Addr      string            // listen address; default a free loopback port
 	Env       map[string]string // extra environment, e.g. REALTIME_DRAIN_TIMEOUT
 }
@@ -49,11 +49,13 @@ func Start(t testing.TB, o Options) *Node {
 	}
 	n := &Node{Addr: o.Addr, out: &syncBuffer{}, done: make(chan struct{})}
 	env := map[string]string{
-		"REDIS_URL":           "redis://" + o.RedisAddr,
 		"REALTIME_JWT_SECRET": JWTSecret,
 		"REALTIME_API_KEY":    APIKey,
 		"REALTIME_ADDR":       o.Addr,
 		"REALTIME_LOG_LEVEL":  "info",
+	}
+	if o.RedisAddr != "" {
+		env["REDIS_URL"] = "redis://" + o.RedisAddr
 	}
 	for k, v := range o.Env {
 		env[k] = v

@@ -1,0 +1,148 @@
+package multinode
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rtgw/realtime/internal/gatewaytest"
+	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/wstest"
+)
+
+// The whole path — publish, fan-out, replay — on a real 3-master Redis
+// Cluster, with orgs on every shard and two gateway nodes.
+func TestRedisClusterPublishFanoutReplay(t *testing.T) {
+	cl := redistest.StartCluster(t, 3)
+	env := map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(cl.Addrs(), ",")}
+	a := gatewaytest.Start(t, gatewaytest.Options{Env: env})
+	b := gatewaytest.Start(t, gatewaytest.Options{Env: env})
+	const orgs = 9
+	type sub struct {
+		c     *wstest.Client
+		epoch string
+	}
+	subs := make([]sub, orgs)
+	for i := 0; i < orgs; i++ {
+		org := fmt.Sprintf("shard-org-%d", i)
+		c := wstest.Dial(t, a.StreamURL(gatewaytest.Token(t, org, "u")), wstest.Options{})
+		c.Send(map[string]any{"services": []string{"s"}})
+		subs[i] = sub{c: c, epoch: c.Expect("ack").Epoch}
+	}
+	for round := 0; round < 3; round++ {
+		for i := 0; i < orgs; i++ {
+			if _, err := b.Publish(fmt.Sprintf("shard-org-%d", i), "s", "t", fmt.Sprint(round)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for i, s := range subs {
+		got := s.c.Events(3)
+		for j, e := range got {
+			if e.Seq != int64(j+1) {
+				t.Fatalf("org %d: event %d has seq %d", i, j, e.Seq)
+			}
+		}
+		s.c.NC.Close()
+	}
+	// Resume on the other node: exactly events 2 and 3.
+	for i := 0; i < orgs; i++ {
+		org := fmt.Sprintf("shard-org-%d", i)
+		c := wstest.Dial(t, b.StreamURL(gatewaytest.Token(t, org, "u")), wstest.Options{})
+		c.Send(map[string]any{"services": []string{"s"}, "lastSeq": 1, "epoch": subs[i].epoch})
+		if ack := c.Expect("ack"); ack.Recovered == nil || !*ack.Recovered {
+			t.Fatalf("org %d resume: %s", i, ack.Raw)
+		}
+		if got := c.Events(2); got[0].Seq != 2 || got[1].Seq != 3 {
+			t.Fatalf("org %d replay: %+v", i, got)
+		}
+	}
+}
+
+// A client that sends its request headers one byte per second is cut off
+// by the header timeout instead of holding a connection forever.
+func TestSlowHeadersCutOff(t *testing.T) {
+	redis := redistest.Start(t)
+	n := gatewaytest.Start(t, gatewaytest.Options{RedisAddr: redis.Addr, Env: map[string]string{"REALTIME_HEADER_TIMEOUT": "1s"}})
+	c, err := net.Dial("tcp", n.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	req := "GET /v2/realtime/stream HTTP/1.1\r\nHost: x\r\n"
+	closed := false
+	for i := 0; i < len(req) && !closed; i++ {
+		if _, err := c.Write([]byte{req[i]}); err != nil {
+			closed = true
+			break
+		}
+		_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		buf := make([]byte, 512)
+		if _, err := c.Read(buf); err != nil {
+			if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+				closed = true
+			}
+		}
+	}
+	el := time.Since(start)
+	if !closed {
+		t.Fatalf("slow-header client still connected after %v", el)
+	}
+	if el > 3*time.Second {
+		t.Fatalf("cut off after %v, want about the 1s header timeout", el)
+	}
+	t.Logf("slow-header client cut off after %v", el)
+}
+
+// Through Sentinel: the node finds the master, serves clients, and after the
+// master is killed and Sentinel promotes the replica, publishing and live
+// delivery resume on their own. Clients never get a wrong replay: after the
+// failover they either continue (recovered) or are told recovered:false.
+func TestRedisSentinelFailover(t *testing.T) {
+	master := redistest.Start(t)
+	replica := redistest.ReplicaOf(t, master)
+	sentinel := redistest.StartSentinel(t, master, "rtmaster")
+	n := gatewaytest.Start(t, gatewaytest.Options{Env: map[string]string{
+		"REDIS_SENTINEL_ADDRS": sentinel.Addr, "REDIS_SENTINEL_MASTER": "rtmaster",
+	}})
+	nodes := &cluster{nodes: []*gatewaytest.Node{n}}
+	k := &checker{id: 0, org: "sent", tok: gatewaytest.Token(t, "sent", "u"), nodes: nodes}
+	var last atomic.Int64
+	done := make(chan struct{})
+	var stopped atomic.Bool
+	go func() {
+		defer close(done)
+		k.run(t, func(l int64) bool { return stopped.Load() && l >= last.Load() }, time.Now().Add(60*time.Second))
+	}()
+	waitFor(t, 10*time.Second, "client connected", func() bool { return k.connects > 0 })
+	for i := 0; i < 5; i++ {
+		seq, err := n.Publish("sent", "s", "t", `1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last.Store(seq)
+	}
+	waitFor(t, 10*time.Second, "replica in sync", func() bool {
+		out, _ := replica.CLI(t, "XLEN", "realtime:{sent}:log")
+		return strings.TrimSpace(out) == "5"
+	})
+	master.Stop()
+	start := time.Now()
+	var seq int64
+	waitFor(t, 30*time.Second, "publish after failover", func() bool {
+		s, err := n.Publish("sent", "s", "t", `2`)
+		seq = s
+		return err == nil
+	})
+	t.Logf("publishing resumed %v after the master died", time.Since(start).Round(time.Millisecond))
+	last.Store(seq)
+	stopped.Store(true)
+	<-done
+	if len(k.problems) > 0 {
+		t.Fatalf("client: %v", k.problems)
+	}
+}
