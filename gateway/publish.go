@@ -99,6 +99,12 @@ func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishR
 	if single {
 		evs = []publishEvent{{Service: req.Service, Type: req.Type, Data: req.Data}}
 	}
+	if len(evs) == 0 {
+		return req, nil, errors.New(`"events" is empty`)
+	}
+	if len(evs) > store.MaxBatch {
+		return req, nil, errors.New(`"events" has more than ` + itoa(store.MaxBatch) + ` events`)
+	}
 	inputs := make([]store.Input, 0, len(evs))
 	for i, ev := range evs {
 		if err := checkPublishEvent(ev); err != nil {

@@ -135,6 +135,7 @@ func (s *Server) MetricsHandler() http.Handler {
 		// go_goroutines, go_memstats_*, process_resident_memory_bytes,
 		// process_open_fds: what capacity planning and rtbench read.
 		metrics.WriteProcessMetrics(w)
+		metrics.WriteFDMetrics(w)
 	})
 }
 

@@ -18,33 +18,47 @@ import (
 	"testing"
 )
 
-var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-	buildOut  []byte
-)
+// build is one cached `go build` of ./cmd/gateway.
+type build struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
 
-// Binary builds ./cmd/gateway once per test process and returns its path.
-func Binary(t testing.TB) string {
+var raceBuild, plainBuild build
+
+// Binary builds ./cmd/gateway with the race detector, once per test
+// process, and returns its path.
+func Binary(t testing.TB) string { return raceBuild.get(t, true) }
+
+// PlainBinary is Binary without the race detector, for soak and load tests
+// whose memory and CPU figures must be the production binary's.
+func PlainBinary(t testing.TB) string { return plainBuild.get(t, false) }
+
+func (b *build) get(t testing.TB, race bool) string {
 	t.Helper()
-	buildOnce.Do(func() {
+	b.once.Do(func() {
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
 		dir, err := os.MkdirTemp("", "gatewaytest-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		buildPath = filepath.Join(dir, "gateway")
-		cmd := exec.Command("go", "build", "-race", "-o", buildPath, "./cmd/gateway")
+		b.path = filepath.Join(dir, "gateway")
+		args := []string{"build", "-o", b.path}
+		if race {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/gateway")...)
 		cmd.Dir = root
-		buildOut, buildErr = cmd.CombinedOutput()
+		b.out, b.err = cmd.CombinedOutput()
 	})
-	if buildErr != nil {
-		t.Fatalf("go build ./cmd/gateway: %v\n%s", buildErr, buildOut)
+	if b.err != nil {
+		t.Fatalf("go build ./cmd/gateway: %v\n%s", b.err, b.out)
 	}
-	return buildPath
+	return b.path
 }
 
 func jsonDecode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }

@@ -1,12 +1,14 @@
 package gatewaytest
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -27,6 +29,7 @@ type Options struct {
 	RedisAddr string            // host:port of the redis-server (or set REDIS_CLUSTER_ADDRS in Env)
 	Addr      string            // listen address; default a free loopback port
 	Env       map[string]string // extra environment, e.g. REALTIME_DRAIN_TIMEOUT
+	Plain     bool              // run the binary built without the race detector
 }
 
 // Node is one running gateway process.
@@ -44,6 +47,9 @@ type Node struct {
 func Start(t testing.TB, o Options) *Node {
 	t.Helper()
 	bin := Binary(t)
+	if o.Plain {
+		bin = PlainBinary(t)
+	}
 	if o.Addr == "" {
 		o.Addr = freeAddr(t)
 	}
@@ -139,6 +145,28 @@ func (n *Node) Wait(t testing.TB, timeout time.Duration) int {
 	}
 	t.Fatalf("wait: %v", n.err)
 	return -1
+}
+
+// Metrics reads the node's Prometheus text and returns the unlabelled
+// series it holds (name → value).
+func (n *Node) Metrics() (map[string]float64, error) {
+	resp, err := http.Get(n.URL("/metrics"))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, val, ok := strings.Cut(sc.Text(), " ")
+		if !ok || strings.ContainsAny(name, "{#") {
+			continue
+		}
+		if v, err := strconv.ParseFloat(val, 64); err == nil {
+			out[name] = v
+		}
+	}
+	return out, sc.Err()
 }
 
 // Logs is everything the process printed.

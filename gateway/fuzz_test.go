@@ -1,0 +1,109 @@
+package gateway
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// FuzzParseHandshake: any first message yields a handshake that passed
+// every check, or a Disconnect with a handshake close code — never a panic.
+func FuzzParseHandshake(f *testing.F) {
+	for _, s := range []string{
+		`{"services":["finance","guest"],"version":1,"lastSeq":12,"epoch":"E"}`,
+		`{"services":[]}`, `{"services":["a b"]}`, `{"services":"x"}`, `{"lastSeq":-1,"services":["a"]}`,
+		`{"services":["a"],"org":"other","lastSeq":1e30}`, `null`, `[]`, `{`, ``, `{"services":[null]}`,
+		`{"services":["a"],"version":2}`, `{"services":["` + strings.Repeat("a", 65) + `"]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		h, err := parseHandshake(msg, 64)
+		if err != nil {
+			d, ok := err.(*Disconnect)
+			if !ok || d.Code != CloseBadHandshake || d.Message == "" {
+				t.Fatalf("error %v is not a 4400 Disconnect", err)
+			}
+			return
+		}
+		if len(h.Services) == 0 || len(h.Services) > 64 || (h.LastSeq != nil && *h.LastSeq < 0) || len(h.Epoch) > 64 {
+			t.Fatalf("accepted an invalid handshake %+v", h)
+		}
+	})
+}
+
+// FuzzPublishBody: any body gets a 2xx-free verdict from the decoder — a
+// validated request or an error — never a panic, and an accepted request
+// always names a valid org and complete events.
+func FuzzPublishBody(f *testing.F) {
+	for _, s := range []string{
+		`{"org":"acme","service":"finance","type":"revenue.created","data":{"amount":42}}`,
+		`{"org":"acme","events":[{"service":"s","type":"t","data":1},{"service":"g","type":"u","data":"x"}]}`,
+		`{"org":"a","service":"s","type":"t","data":1,"x":2}`, `{"org":"a"}`, `{}`, `[]`, `nope`,
+		`{"org":"a","events":[]}`, `{"org":"a","service":"s","type":"t","data":1} {}`, `{"org":"a b","service":"s","type":"t","data":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	s := &Server{}
+	s.cfg.MaxPublishBytes = 1 << 20
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r := httptest.NewRequest(http.MethodPost, "/v2/realtime/publish", bytes.NewReader(body))
+		req, inputs, err := s.decodePublish(httptest.NewRecorder(), r)
+		if err != nil {
+			return
+		}
+		if len(inputs) == 0 || req.Org == "" {
+			t.Fatalf("accepted %q as %+v / %+v", body, req, inputs)
+		}
+		for _, in := range inputs {
+			if in.Service == "" || in.Type == "" || len(in.Data) == 0 {
+				t.Fatalf("accepted an incomplete event %+v", in)
+			}
+		}
+	})
+}
+
+// FuzzFrameParser: any byte stream fed to the frame parser, in any split,
+// is consumed without a panic, never buffers more than the message limit
+// plus one header, and stops at the first protocol error.
+func FuzzFrameParser(f *testing.F) {
+	masked := func(op byte, fin bool, payload string) []byte {
+		b := []byte{op, 0x80 | byte(len(payload)), 1, 2, 3, 4}
+		if fin {
+			b[0] |= 0x80
+		}
+		p := []byte(payload)
+		for i := range p {
+			p[i] ^= b[2+i%4]
+		}
+		return append(b, p...)
+	}
+	f.Add(masked(0x1, true, `{"services":["a"]}`), 3)
+	f.Add(append(masked(0x1, false, `{"serv`), masked(0x0, true, `ices":["a"]}`)...), 7)
+	f.Add(append(masked(0x9, true, "ping"), masked(0xA, true, "")...), 1)
+	f.Add([]byte{0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}, 2)
+	f.Add([]byte{0x81, 0x7e, 0xff}, 1)
+	f.Add(masked(0x8, true, "\x03\xe8bye"), 2)
+	f.Fuzz(func(t *testing.T, stream []byte, split int) {
+		s := &Server{metrics: newServerMetrics(), writers: newWorkQueue(linkWrite), joiners: newWorkQueue(linkJoin)}
+		s.cfg.MaxMessageBytes = 1024
+		s.cfg.MaxServices = 64
+		s.cfg.OutboundQueueBytes = 1 << 20
+		s.cfg.CloseTimeout = 1
+		c := &conn{s: s, state: stateActive}
+		if split <= 0 || split > len(stream) {
+			split = len(stream)
+		}
+		for off := 0; off < len(stream); off += split {
+			end := min(off+split, len(stream))
+			if err := c.consume(append([]byte(nil), stream[off:end]...)); err != nil {
+				return
+			}
+			if len(c.partial) > 1024+14 {
+				t.Fatalf("buffered %d bytes of an incomplete frame", len(c.partial))
+			}
+		}
+	})
+}

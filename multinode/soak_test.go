@@ -1,0 +1,248 @@
+//go:build soak
+
+package multinode
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gobwas/ws/wsutil"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rtgw/realtime/internal/gatewaytest"
+	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/wstest"
+	"github.com/rtgw/realtime/store"
+)
+
+// TestSoak: 5,000 connections churning (10% reconnect each minute, with
+// lastSeq), 200 events/s across 50 orgs, for REALTIME_SOAK_DURATION
+// (default 2m; docs/RELIABILITY.md has a 30-minute run). Afterwards every
+// client has every event of its org exactly once, in order, and the node's
+// heap, goroutines and open files show no upward trend after warm-up.
+//
+//	go test -tags soak -run Soak -timeout 45m ./multinode
+func TestSoak(t *testing.T) {
+	duration := 2 * time.Minute
+	if v := os.Getenv("REALTIME_SOAK_DURATION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("REALTIME_SOAK_DURATION: %v", err)
+		}
+		duration = d
+	}
+	const clients, orgCount, rate = 5000, 50, 200
+	rds := redistest.Start(t)
+	node := gatewaytest.Start(t, gatewaytest.Options{RedisAddr: rds.Addr, Plain: true, Env: map[string]string{
+		"REALTIME_LOG_LEVEL": "warn", "REALTIME_MAX_CONNS_PER_USER": "-1",
+	}})
+	log, err := store.New(store.Config{Client: redis.NewClient(&redis.Options{Addr: rds.Addr})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgs := make([]string, orgCount)
+	for i := range orgs {
+		orgs[i] = fmt.Sprintf("soak%02d", i)
+	}
+	var published [orgCount]atomic.Int64
+	stop := make(chan struct{})
+	var stopping atomic.Bool
+
+	type soaker struct {
+		last           atomic.Int64
+		epoch          string
+		connects, errs int
+		problem        string
+	}
+	soakers := make([]*soaker, clients)
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(duration + 2*time.Minute)
+	for i := range soakers {
+		k := &soaker{}
+		soakers[i] = k
+		o := i % orgCount
+		tok := gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rnd := rand.New(rand.NewPCG(uint64(i), 7))
+			hasState := false
+			for time.Now().Before(deadline) && k.problem == "" {
+				c, err := wstest.TryDial(node.StreamURL(tok), wstest.Options{})
+				if err != nil {
+					k.errs++
+					time.Sleep(100 * time.Millisecond)
+					continue
+				}
+				hs := map[string]any{"services": []string{"s"}}
+				if hasState {
+					hs["lastSeq"], hs["epoch"] = k.last.Load(), k.epoch
+				}
+				b, _ := json.Marshal(hs)
+				_ = wsutil.WriteClientText(c.NC, b)
+				// Each client reconnects on average once every 10
+				// minutes: 10% of them each minute.
+				churnAt := time.Now().Add(time.Duration(rnd.ExpFloat64() * float64(10*time.Minute)))
+				for {
+					if stopping.Load() && k.last.Load() >= published[o].Load() {
+						c.NC.Close()
+						return
+					}
+					if !stopping.Load() && time.Now().After(churnAt) {
+						break
+					}
+					m, err := c.Read(250 * time.Millisecond)
+					if isTimeout(err) {
+						continue
+					}
+					if err != nil {
+						k.errs++
+						break
+					}
+					switch m.Type {
+					case "ack":
+						k.connects++
+						if m.Recovered != nil && !*m.Recovered {
+							k.problem = "recovered:false during the soak"
+						}
+						if !hasState {
+							k.last.Store(m.Seq)
+						}
+						k.epoch, hasState = m.Epoch, true
+					case "event":
+						for _, e := range m.Events {
+							if e.Seq != k.last.Load()+1 && k.problem == "" {
+								k.problem = fmt.Sprintf("seq %d after %d", e.Seq, k.last.Load())
+							}
+							k.last.Store(e.Seq)
+						}
+					case "close":
+						k.errs++
+					}
+				}
+				c.NC.Close()
+			}
+		}()
+	}
+	waitFor(t, 2*time.Minute, "every client connected", func() bool {
+		for _, k := range soakers {
+			if k.connects == 0 {
+				return false
+			}
+		}
+		return true
+	})
+
+	// Publisher: 200 events/s round-robin over the orgs.
+	pubDone := make(chan struct{})
+	var pubErrs atomic.Int64
+	go func() {
+		defer close(pubDone)
+		tick := time.NewTicker(time.Second / rate)
+		defer tick.Stop()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			o := i % orgCount
+			seq, _, err := log.Publish(context.Background(), orgs[o], store.Input{Service: "s", Type: "t", Data: json.RawMessage(`{"x":1}`)})
+			if err != nil {
+				pubErrs.Add(1)
+				continue
+			}
+			published[o].Store(seq)
+		}
+	}()
+
+	// Sample the node every 10 s.
+	type sample struct{ at, heap, rss, goroutines, fds float64 }
+	var samples []sample
+	start := time.Now()
+	for time.Since(start) < duration {
+		time.Sleep(10 * time.Second)
+		m, err := node.Metrics()
+		if err != nil {
+			t.Fatalf("metrics: %v", err)
+		}
+		samples = append(samples, sample{
+			at: time.Since(start).Minutes(), heap: m["go_memstats_heap_inuse_bytes"], rss: m["process_resident_memory_bytes"],
+			goroutines: m["go_goroutines"], fds: m["process_open_fds"],
+		})
+	}
+	close(stop)
+	<-pubDone
+	stopping.Store(true)
+	wg.Wait()
+
+	var total, connects, errs int64
+	for o := range published {
+		total += published[o].Load()
+	}
+	for i, k := range soakers {
+		connects += int64(k.connects)
+		errs += int64(k.errs)
+		if k.problem != "" {
+			t.Errorf("client %d: %s", i, k.problem)
+		}
+		if k.last.Load() != published[i%orgCount].Load() {
+			t.Errorf("client %d ended at seq %d of %d", i, k.last.Load(), published[i%orgCount].Load())
+		}
+	}
+	warm := samples[len(samples)/5:]
+	slope := func(get func(sample) float64) (per float64, mean float64) {
+		var sx, sy, sxx, sxy float64
+		n := float64(len(warm))
+		for _, s := range warm {
+			x, y := s.at, get(s)
+			sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
+		}
+		return (n*sxy - sx*sy) / (n*sxx - sx*sx), sy / n
+	}
+	report := map[string][2]float64{}
+	for name, get := range map[string]func(sample) float64{
+		"heap_bytes": func(s sample) float64 { return s.heap }, "rss_bytes": func(s sample) float64 { return s.rss },
+		"goroutines": func(s sample) float64 { return s.goroutines }, "open_fds": func(s sample) float64 { return s.fds },
+	} {
+		per, mean := slope(get)
+		report[name] = [2]float64{per, mean}
+		t.Logf("%-11s mean %.0f, slope %+.1f per minute (%+.2f%% of mean per minute)", name, mean, per, 100*per/mean)
+	}
+	t.Logf("soak %v: %d clients, %d events over %d orgs, %d connects (%d reconnects), %d client errors, %d publish errors, 0 lost",
+		duration, clients, total, orgCount, connects, connects-clients, errs, pubErrs.Load())
+	if out := os.Getenv("REALTIME_SOAK_REPORT"); out != "" {
+		b, _ := json.MarshalIndent(map[string]any{"duration": duration.String(), "events": total, "connects": connects,
+			"errors": errs, "slopes_per_minute_and_mean": report, "samples": samples}, "", " ")
+		_ = os.WriteFile(out, b, 0o644)
+	}
+	// Flat after warm-up. Goroutines and descriptors are exact: they may
+	// not drift by 5% of their mean over the run. The heap is sampled
+	// between GCs and swings with them, so it is judged on thirds: the last
+	// third's mean may not exceed the middle third's by a quarter.
+	span := warm[len(warm)-1].at - warm[0].at
+	for _, name := range []string{"goroutines", "open_fds"} {
+		per, mean := report[name][0], report[name][1]
+		if per*span > 0.05*mean {
+			t.Errorf("%s grows: %+.1f per minute over %.1f minutes (mean %.0f)", name, per, span, mean)
+		}
+	}
+	third := len(samples) / 3
+	mid, last := 0.0, 0.0
+	for _, s := range samples[third : 2*third] {
+		mid += s.heap / float64(third)
+	}
+	for _, s := range samples[len(samples)-third:] {
+		last += s.heap / float64(third)
+	}
+	if last > 1.25*mid {
+		t.Errorf("heap grows: last third averages %.0f bytes, middle third %.0f", last, mid)
+	}
+}

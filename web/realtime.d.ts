@@ -1,0 +1,86 @@
+// Type declarations for realtime.js, served at /v2/realtime/client.d.ts.
+// Behaviour: docs/CLIENT.md.
+
+/** Where the client is. Transitions are reported through onStateChange. */
+export type State = 'connecting' | 'open' | 'reconnecting' | 'fallback' | 'closed';
+
+/** One event of the org's log, as delivered to onEvent. */
+export interface RealtimeEvent<T = unknown> {
+  /** Position in the org's log: increases, with gaps for other services. */
+  seq: number;
+  service: string;
+  type: string;
+  /** The JSON value the publisher sent. */
+  data: T;
+  /** Publish time, RFC 3339 UTC with milliseconds. */
+  ts: string;
+}
+
+/** An error frame from the server, an HTTP error body, or one of the client's own. */
+export interface RealtimeError {
+  type: 'error';
+  /** e.g. 'unauthorized', 'service_not_allowed', 'internal_error', 'token_rejected', 'token_unavailable'. */
+  code: string;
+  message: string;
+}
+
+export interface ResyncInfo {
+  /** The new resume point: the head of the log when the server answered. */
+  seq: number;
+  epoch: string;
+}
+
+export interface Options {
+  /** Services of the token's org to receive (1 to 64). */
+  services: string[];
+  /** A fixed token. Give this or getToken. */
+  token?: string;
+  /**
+   * Called before every connection that follows a failure or a drop. It
+   * must not return a token past its exp. Returning the token the server
+   * last rejected, or nothing, stops the client in 'closed' until setToken.
+   */
+  getToken?: () => string | Promise<string>;
+  /** ws(s) URL of /v2/realtime/stream. Default: derived from this script's URL. */
+  url?: string;
+  /** Long-poll URL. Default: 'poll' next to url, or the URL the server's fallback message names. */
+  pollUrl?: string;
+  /** Resume point from an earlier session (send both or neither). */
+  lastSeq?: number;
+  epoch?: string;
+  onEvent?: (event: RealtimeEvent) => void;
+  onStateChange?: (state: State, previous: State) => void;
+  /** The server could not replay what was missed: reload your state, then carry on. */
+  onResync?: (info: ResyncInfo) => void;
+  onError?: (error: RealtimeError) => void;
+  /** Backoff before reconnects, full jitter: random(0, min(cap, base * 2^n)) ms. Default 500. */
+  backoffBase?: number;
+  /** Default 30000 ms. */
+  backoffCap?: number;
+  /** A connection that lasted this long resets the backoff. Default 10000 ms. */
+  stableAfter?: number;
+  /** Assumed ping interval until two pings have been seen. Default 30000 ms. */
+  pingInterval?: number;
+  /** Time from opening a WebSocket to its ack. Default 10000 ms. */
+  connectTimeout?: number;
+  /** WebSockets that fail to open in a row before long-poll is probed. Default 3. */
+  maxFailures?: number;
+  /** How often a client on long-poll tries the WebSocket again. Default 300000 ms. */
+  wsRetryInterval?: number;
+  /** Seconds the server may hold a long-poll (at most 30). Default 25. */
+  pollTimeout?: number;
+}
+
+export interface Realtime {
+  readonly state: State;
+  /** Highest seq applied, or null before the first ack. */
+  readonly lastSeq: number | null;
+  /** Epoch that lastSeq belongs to, or null before the first ack. */
+  readonly epoch: string | null;
+  /** Use this token for the next connection; restarts a client stopped by the token rule. */
+  setToken(token: string): void;
+  /** Stop for good. */
+  close(): void;
+}
+
+export function connect(options: Options): Realtime;

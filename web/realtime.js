@@ -1,0 +1,382 @@
+// realtime.js: the browser client of the realtime gateway. No dependencies.
+// Usage and behaviour: docs/CLIENT.md. Wire protocol: docs/PROTOCOL.md.
+//
+//   import { connect } from '/v2/realtime/client.js';
+//   const rt = connect({ getToken, services: ['finance'], onEvent: (e) => {} });
+//
+// Bookkeeping invariant: lastSeq is the highest seq applied on this org's
+// stream, epoch the incarnation it belongs to. Both survive reconnects and
+// transport switches (WebSocket <-> long-poll); only an ack or poll answer
+// with recovered:false resets them, and it always calls onResync.
+
+const CONNECTING = 'connecting', OPEN = 'open', RECONNECTING = 'reconnecting',
+  FALLBACK = 'fallback', CLOSED = 'closed';
+
+// Closes after which the same request can only fail again: a bad handshake
+// and frame-level errors are bugs (PROTOCOL.md: "do not reconnect in a
+// loop"). 4001/4003 are handled by the token rule instead (see #takeToken).
+const FATAL = [1002, 1007, 1009, 4400];
+const REJECTED = [4001, 4003];
+const CLOSE_FALLBACK = 4010;
+const NO_TOKEN = {
+  type: 'error', code: 'token_rejected',
+  message: 'no token the server has not rejected; call setToken()',
+};
+
+const DEFAULTS = {
+  backoffBase: 500, // ms; full jitter: wait random(0, min(cap, base * 2^n))
+  backoffCap: 30000,
+  stableAfter: 10000, // ms a connection must last for the backoff to reset
+  pingInterval: 30000, // ms until the first two pings tell the real one
+  connectTimeout: 10000, // ms from new WebSocket to the ack
+  maxFailures: 3, // WebSockets that never opened, in a row, before probing long-poll
+  wsRetryInterval: 300000, // ms on long-poll between WebSocket retries
+  pollTimeout: 25, // s the server may hold one long-poll
+};
+
+/** Connects and returns the client. See realtime.d.ts for the options. */
+export function connect(options) {
+  return new Realtime(options);
+}
+
+class Realtime {
+  #o; #url; #pollUrl;
+  #state = CONNECTING;
+  #lastSeq = null;
+  #epoch = null;
+  #token = null;
+  #fresh = false; // #token may be used once more without calling getToken
+  #rejected = null; // the last token the server refused: never sent again
+  #halted = false; // stopped by the token rule or a fatal close; setToken restarts
+  #gen = 0; // bumped to cancel every pending callback and await
+  #sock = null; // {ws, token, opened, acked, fb, trial, lastPing, gaps}
+  #abort = null;
+  #timer = 0; // backoff sleep
+  #retryTimer = 0; // next WebSocket retry while on long-poll
+  #dog = 0; // silence watchdog
+  #attempt = 0;
+  #fails = 0;
+  #interval;
+  #lastFrame = 0;
+  #openedAt = 0;
+
+  constructor(o) {
+    if (!o || !Array.isArray(o.services) || !o.services.length) {
+      throw new TypeError('realtime: services must be a non-empty array');
+    }
+    if (!o.token && typeof o.getToken !== 'function') {
+      throw new TypeError('realtime: give token or getToken');
+    }
+    this.#o = { ...DEFAULTS, ...o };
+    this.#url = new URL(o.url || '/v2/realtime/stream', import.meta.url);
+    this.#url.protocol = this.#url.protocol.replace(/^http/, 'ws');
+    const http = new URL(this.#url);
+    http.protocol = http.protocol.replace(/^ws/, 'http');
+    this.#pollUrl = new URL(o.pollUrl || 'poll', http);
+    this.#interval = this.#o.pingInterval;
+    if (o.token) [this.#token, this.#fresh] = [o.token, true];
+    if (o.lastSeq != null) [this.#lastSeq, this.#epoch] = [o.lastSeq, o.epoch || null];
+    this.#connect(false);
+  }
+
+  /** 'connecting' | 'open' | 'reconnecting' | 'fallback' | 'closed' */
+  get state() { return this.#state; }
+  /** Highest seq applied, or null before the first ack. */
+  get lastSeq() { return this.#lastSeq; }
+  /** Epoch of lastSeq, or null before the first ack. */
+  get epoch() { return this.#epoch; }
+
+  /** Uses token for the next connection; restarts a client the token rule stopped. */
+  setToken(token) {
+    [this.#token, this.#fresh] = [token, true];
+    if (this.#halted) {
+      this.#halted = false;
+      this.#attempt = 0;
+      this.#set(CONNECTING);
+      this.#connect(false);
+    }
+  }
+
+  /** Stops for good: closes the socket, aborts a poll, cancels timers. */
+  close() {
+    this.#halted = false;
+    this.#stop();
+    clearTimeout(this.#retryTimer);
+    this.#set(CLOSED);
+  }
+
+  // The token rule: before every connection or poll that follows a failure,
+  // ask getToken (unless setToken just gave one). A token the server
+  // rejected (4001/4003, HTTP 401/403) is never sent again: if that is all
+  // there is, stop in 'closed' until setToken.
+  async #takeToken() {
+    if (!this.#fresh && this.#o.getToken) this.#token = await this.#o.getToken();
+    this.#fresh = false;
+    return this.#token;
+  }
+
+  async #connect(trial) {
+    this.#stop();
+    const gen = this.#gen;
+    let token;
+    try {
+      token = await this.#takeToken();
+    } catch (err) {
+      if (gen !== this.#gen) return;
+      this.#tokenError(err);
+      return trial ? this.#fallback() : this.#retry();
+    }
+    if (gen !== this.#gen) return;
+    if (!token || token === this.#rejected) return this.#halt(NO_TOKEN);
+    this.#open(token, trial);
+  }
+
+  #open(token, trial) {
+    const u = new URL(this.#url);
+    u.searchParams.set('access_token', token);
+    let ws;
+    try {
+      ws = new WebSocket(u);
+    } catch (err) {
+      // Refused before any network I/O (e.g. ws: from an https page):
+      // retrying cannot help, long-poll over https may.
+      this.#emit('onError', { type: 'error', code: 'websocket_unavailable', message: String(err) });
+      return this.#fallback();
+    }
+    const s = this.#sock = { ws, token, trial, lastPing: 0, gaps: 0 };
+    this.#beat();
+    this.#watch();
+    ws.onopen = () => {
+      s.opened = true;
+      const h = { services: this.#o.services, version: 1 };
+      if (this.#lastSeq != null) {
+        h.lastSeq = this.#lastSeq;
+        if (this.#epoch) h.epoch = this.#epoch;
+      }
+      ws.send(JSON.stringify(h));
+    };
+    ws.onmessage = (m) => this.#frame(s, m.data);
+    ws.onclose = (e) => this.#dropped(s, e.code);
+  }
+
+  #frame(s, text) {
+    this.#beat();
+    let f;
+    try { f = JSON.parse(text); } catch { return; }
+    switch (f.type) {
+      case 'event':
+        for (const e of f.events) this.#apply(f.service, e);
+        break;
+      case 'ping':
+        this.#learn(s);
+        s.ws.send('{"type":"pong"}');
+        break;
+      case 'ack':
+        this.#acked(s, f);
+        break;
+      case 'fallback':
+        s.fb = f;
+        break;
+      case 'error':
+        this.#emit('onError', f);
+    }
+  }
+
+  #acked(s, f) {
+    s.acked = true;
+    this.#openedAt = Date.now();
+    this.#fails = 0;
+    clearTimeout(this.#retryTimer);
+    if (f.recovered === false) this.#resync(f.seq, f.epoch);
+    else [this.#lastSeq, this.#epoch] = [f.seq, f.epoch];
+    this.#set(OPEN);
+    this.#watch();
+  }
+
+  // Silence limit: 2.5 learned ping intervals once acked. The first gap
+  // between pings sets the interval; later gaps can only raise it, so one
+  // early ping cannot shrink the limit below a real gap.
+  #learn(s) {
+    const now = Date.now();
+    if (s.lastPing) {
+      const gap = now - s.lastPing;
+      this.#interval = s.gaps++ ? Math.max(this.#interval, gap) : gap;
+      this.#watch(); // the limit may have shrunk: re-arm for the new one
+    }
+    s.lastPing = now;
+  }
+
+  #beat() { this.#lastFrame = Date.now(); }
+
+  // One timer per client, re-armed for the remaining time instead of on
+  // every frame, so a busy stream costs no timer churn.
+  #watch() {
+    clearTimeout(this.#dog);
+    const s = this.#sock;
+    if (!s) return;
+    const limit = s.acked ? 2.5 * this.#interval : this.#o.connectTimeout;
+    const left = this.#lastFrame + limit - Date.now();
+    if (left > 0) this.#dog = setTimeout(() => this.#watch(), left);
+    else this.#dropped(s, 1006); // dead: do not wait for a close handshake
+  }
+
+  #dropped(s, code) {
+    if (this.#sock !== s) return;
+    this.#stop();
+    if (s.acked && Date.now() - this.#openedAt >= this.#o.stableAfter) this.#attempt = 0;
+    if (s.fb || code === CLOSE_FALLBACK) {
+      if (s.fb && s.fb.url && !this.#o.pollUrl) this.#pollUrl = new URL(s.fb.url, this.#pollUrl);
+      return this.#fallback();
+    }
+    if (FATAL.includes(code)) return this.#halt();
+    if (REJECTED.includes(code)) this.#rejected = s.token;
+    if (s.trial && !s.acked) return this.#fallback();
+    if (!s.opened && ++this.#fails >= this.#o.maxFailures) return this.#probe();
+    this.#retry();
+  }
+
+  // getToken threw: report it; the caller backs off and asks again.
+  #tokenError(err) {
+    this.#emit('onError', { type: 'error', code: 'token_unavailable', message: String(err) });
+  }
+
+  #retry() {
+    this.#set(RECONNECTING);
+    this.#sleep(this.#delay()).then(() => this.#connect(false));
+  }
+
+  // WebSocket failed to open maxFailures times in a row. Blocked (a proxy)
+  // or is the server down? One immediate poll tells: if HTTP answers, try
+  // one more WebSocket at once and fall back if that fails too; if HTTP
+  // fails as well, keep retrying the WebSocket.
+  async #probe() {
+    this.#set(RECONNECTING);
+    const gen = ++this.#gen;
+    const ok = await this.#poll(gen, 0);
+    if (gen !== this.#gen) return;
+    if (ok) this.#connect(true);
+    else this.#sleep(this.#delay()).then(() => this.#connect(false));
+  }
+
+  async #fallback() {
+    this.#set(FALLBACK);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => this.#connect(true), this.#o.wsRetryInterval);
+    const gen = ++this.#gen;
+    for (;;) {
+      const ok = await this.#poll(gen, this.#o.pollTimeout);
+      if (gen !== this.#gen) return;
+      if (ok) this.#attempt = 0;
+      else await this.#sleep(this.#delay());
+    }
+  }
+
+  // One long-poll. Resolves true if it got an answer and applied it.
+  async #poll(gen, timeout) {
+    let token;
+    try {
+      token = await this.#takeToken();
+    } catch (err) {
+      if (gen === this.#gen) this.#tokenError(err);
+      return false;
+    }
+    if (gen !== this.#gen) return false;
+    if (!token || token === this.#rejected) return this.#halt(NO_TOKEN);
+    const u = new URL(this.#pollUrl);
+    const q = u.searchParams;
+    q.set('services', this.#o.services.join(','));
+    if (this.#lastSeq != null) {
+      q.set('lastSeq', this.#lastSeq);
+      if (this.#epoch) q.set('epoch', this.#epoch);
+    }
+    q.set('timeout', timeout);
+    const ac = this.#abort = new AbortController();
+    const t = setTimeout(() => ac.abort(), timeout * 1000 + this.#o.connectTimeout);
+    let res, b;
+    try {
+      res = await fetch(u, { headers: { Authorization: 'Bearer ' + token }, signal: ac.signal, cache: 'no-store' });
+      b = await res.json();
+    } catch {
+      // network error, abort or a body that is not JSON: retried below
+    } finally {
+      clearTimeout(t);
+    }
+    if (gen !== this.#gen) return false;
+    if (res && res.ok && b) {
+      this.#fresh = true; // the next poll may reuse a token that just worked
+      if (b.recovered === false) this.#resync(b.seq, b.epoch);
+      else {
+        this.#epoch = b.epoch;
+        for (const e of b.events) this.#apply(e.service, e);
+        if (this.#lastSeq == null || b.seq > this.#lastSeq) this.#lastSeq = b.seq;
+      }
+      return true;
+    }
+    if (b && b.type === 'error') this.#emit('onError', b);
+    if (res && (res.status === 401 || res.status === 403)) this.#rejected = token;
+    else if (res && res.status === 400) return this.#halt();
+    return false;
+  }
+
+  // Seq is per org, not per service: one counter guards every service.
+  #apply(service, e) {
+    if (this.#lastSeq != null && e.seq <= this.#lastSeq) return;
+    this.#lastSeq = e.seq;
+    this.#emit('onEvent', { seq: e.seq, service, type: e.type, data: e.data, ts: e.ts });
+  }
+
+  #resync(seq, epoch) {
+    [this.#lastSeq, this.#epoch] = [seq, epoch];
+    this.#emit('onResync', { seq, epoch });
+  }
+
+  // Stops until setToken. err, if given, is reported first; a close the
+  // server explained had its error frame reported already.
+  #halt(err) {
+    if (err) this.#emit('onError', err);
+    this.#stop();
+    clearTimeout(this.#retryTimer);
+    this.#halted = true;
+    this.#set(CLOSED);
+    return false;
+  }
+
+  // Cancels whatever runs now: socket, poll, sleep, watchdog. The WebSocket
+  // retry timer is left alone; callers that end long-poll mode clear it.
+  #stop() {
+    this.#gen++;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#dog);
+    if (this.#abort) this.#abort.abort();
+    const s = this.#sock;
+    this.#sock = null;
+    if (s) {
+      s.ws.onopen = s.ws.onmessage = s.ws.onclose = null;
+      try { s.ws.close(1000); } catch { /* already closed */ }
+    }
+  }
+
+  #sleep(ms) {
+    return new Promise((resolve) => { this.#timer = setTimeout(resolve, ms); });
+  }
+
+  #delay() {
+    const ceiling = Math.min(this.#o.backoffCap, this.#o.backoffBase * 2 ** this.#attempt++);
+    return Math.random() * ceiling;
+  }
+
+  #set(state) {
+    const prev = this.#state;
+    if (prev === state) return;
+    this.#state = state;
+    this.#emit('onStateChange', state, prev);
+  }
+
+  // A throwing callback must not break the client: report it on its own
+  // stack, where the console and window.onerror see it.
+  #emit(name, ...args) {
+    const f = this.#o[name];
+    if (!f) return;
+    try { f(...args); } catch (err) { setTimeout(() => { throw err; }); }
+  }
+}
