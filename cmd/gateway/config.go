@@ -38,6 +38,7 @@ type config struct {
 	MaxMessageBytes   int
 	MaxEventBytes     int
 	OutboundBytes     int
+	SendBufferBytes   int
 	DrainTimeout      time.Duration
 	StreamingV2       bool
 	RolloutPercent    int
@@ -93,6 +94,7 @@ func settings(c *config) []setting {
 		{"max-message-bytes", "REALTIME_MAX_MESSAGE_BYTES", "largest client message", num(&c.MaxMessageBytes)},
 		{"max-event-bytes", "REALTIME_MAX_EVENT_BYTES", "largest event data accepted at publish", num(&c.MaxEventBytes)},
 		{"outbound-queue-bytes", "REALTIME_OUTBOUND_QUEUE_BYTES", "per-connection unsent bytes before closing it as a slow consumer (4013)", num(&c.OutboundBytes)},
+		{"send-buffer-bytes", "REALTIME_SEND_BUFFER_BYTES", "SO_SNDBUF per connection (0: kernel autotuning, up to net.ipv4.tcp_wmem max); bounds kernel memory a stalled client can pin", num(&c.SendBufferBytes)},
 		{"drain-timeout", "REALTIME_DRAIN_TIMEOUT", "window over which SIGTERM closes connections with 1012", dur(&c.DrainTimeout)},
 		{"streaming-v2", "REALTIME_STREAMING_V2", "rollout kill switch default when the Redis hash has no \"enabled\" field (true/false)", func(fs *flag.FlagSet, n, d, h string) {
 			fs.Func(n, h+" (default "+d+")", boolSetter(&c.StreamingV2))
@@ -117,7 +119,7 @@ var defaults = map[string]string{
 	"max-message-bytes": "65536", "max-event-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
 	"log-level": "info", "log-format": "json",
 	"redis-tls": "false", "max-conns-per-user": "20", "max-conns-per-org": "0", "handshake-rate": "0",
-	"header-timeout": "10s", "shutdown-delay": "0s",
+	"header-timeout": "10s", "send-buffer-bytes": "0", "shutdown-delay": "0s",
 	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s",
 }
 

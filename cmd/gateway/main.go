@@ -102,6 +102,7 @@ func run(cfg config) error {
 		CompressThreshold:  cfg.CompressThreshold,
 		MaxMessageBytes:    cfg.MaxMessageBytes,
 		OutboundQueueBytes: cfg.OutboundBytes,
+		SendBufferBytes:    cfg.SendBufferBytes,
 	})
 	if err != nil {
 		return err
