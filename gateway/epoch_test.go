@@ -2,6 +2,9 @@ package gateway
 
 import (
 	"context"
+	"runtime"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,16 +17,33 @@ import (
 // so the races around a log reset can be driven deterministically.
 type hookLog struct {
 	EventLog
-	drop       atomic.Bool
-	blockAfter atomic.Int64
-	release    chan struct{}
-	entered    chan struct{}
-	fired      atomic.Bool
+	drop        atomic.Bool
+	blockAfter  atomic.Int64
+	release     chan struct{}
+	releaseOnce sync.Once
+	entered     chan struct{}
+	fired       atomic.Bool
+}
+
+// calledByConn reports whether a connection's handshake (not an org tail)
+// is the caller, so the hook pauses the replay it means to pause.
+func calledByConn() bool {
+	pc := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pc[:runtime.Callers(2, pc)])
+	for {
+		f, more := frames.Next()
+		if strings.Contains(f.Function, "(*conn).") {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
 }
 
 func (l *hookLog) ReadAfter(ctx context.Context, org string, after int64, limit int) (store.Page, error) {
 	p, err := l.EventLog.ReadAfter(ctx, org, after, limit)
-	if b := l.blockAfter.Load(); b > 0 && after == b && l.fired.CompareAndSwap(false, true) {
+	if b := l.blockAfter.Load(); b > 0 && after == b && calledByConn() && l.fired.CompareAndSwap(false, true) {
 		close(l.entered)
 		<-l.release
 	}
@@ -40,8 +60,12 @@ func (l *hookLog) Watch(onEvent func(org, epoch string, ev store.Event), onSubsc
 
 func newHookHarness(t *testing.T) (*harness, *hookLog) {
 	hl := &hookLog{release: make(chan struct{}), entered: make(chan struct{})}
-	return newHarness(t, harnessOpts{cfg: func(c *Config) { hl.EventLog = c.Log; c.Log = hl }}), hl
+	h := newHarness(t, harnessOpts{cfg: func(c *Config) { hl.EventLog = c.Log; c.Log = hl }})
+	t.Cleanup(hl.unblock) // runs before the harness's: a failed test never hangs Close
+	return h, hl
 }
+
+func (l *hookLog) unblock() { l.releaseOnce.Do(func() { close(l.release) }) }
 
 // Redis restarts without persistence and takes new publishes before the
 // node resubscribes: the catch-up must see the new epoch and resync the
@@ -86,7 +110,7 @@ func TestStaleEpochJoin(t *testing.T) {
 	}
 	h.publish(org, "s", "t", `"new"`)
 	x.ExpectClose(int(CloseInternalError))
-	close(hl.release)
+	hl.unblock()
 	b.Expect("ack")
 	b.Events(2) // 4 and 5 of the old log, read before the flush
 	for i := 0; i < 9; i++ {

@@ -53,8 +53,8 @@ type checker struct {
 
 	last     atomic.Int64 // last seq applied
 	epoch    string
-	resyncs  int // acks with recovered:false
-	connects int
+	resyncs  int          // acks with recovered:false
+	connects atomic.Int64 // read by the test while the checker runs
 	problems []string
 }
 
@@ -114,7 +114,7 @@ func (k *checker) read(c *wstest.Client, hasState *bool, done func(int64) bool, 
 		}
 		switch m.Type {
 		case "ack":
-			k.connects++
+			k.connects.Add(1)
 			if m.Recovered != nil && !*m.Recovered {
 				k.resyncs++
 				k.last.Store(m.Seq)

@@ -86,7 +86,7 @@ func TestNodeKillLosesNothing(t *testing.T) {
 	}
 	waitFor(t, 20*time.Second, "every client connected", func() bool {
 		for _, k := range checkers {
-			if k.connects == 0 {
+			if k.connects.Load() == 0 {
 				return false
 			}
 		}
@@ -112,7 +112,7 @@ func TestNodeKillLosesNothing(t *testing.T) {
 		if k.resyncs > 0 {
 			t.Errorf("client %d: %d recovered:false acks; a node kill must not cost replay", k.id, k.resyncs)
 		}
-		if k.connects > 1 {
+		if k.connects.Load() > 1 {
 			moved++
 		}
 	}

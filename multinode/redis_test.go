@@ -49,7 +49,7 @@ func startFleet(t *testing.T, redisArgs []string, nodes, orgCount, clients, rate
 	}
 	waitFor(t, 20*time.Second, "every client connected", func() bool {
 		for _, k := range f.checkers {
-			if k.connects == 0 {
+			if k.connects.Load() == 0 {
 				return false
 			}
 		}
@@ -131,7 +131,7 @@ func TestRedisOutage(t *testing.T) {
 	f.publishedAtLeast(50, 10*time.Second)
 	connects := 0
 	for _, k := range f.checkers {
-		connects += k.connects
+		connects += int(k.connects.Load())
 	}
 	f.redis.Stop()
 	down := time.Now()
@@ -163,7 +163,7 @@ func TestRedisOutage(t *testing.T) {
 	f.finish()
 	reconnects := -connects
 	for _, k := range f.checkers {
-		reconnects += k.connects
+		reconnects += int(k.connects.Load())
 		if k.resyncs > 0 {
 			t.Errorf("client %d: recovered:false after an outage of a persistent Redis", k.id)
 		}

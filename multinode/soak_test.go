@@ -56,10 +56,11 @@ func TestSoak(t *testing.T) {
 	var stopping atomic.Bool
 
 	type soaker struct {
-		last           atomic.Int64
-		epoch          string
-		connects, errs int
-		problem        string
+		last     atomic.Int64
+		epoch    string
+		connects atomic.Int64 // read by the test while the client runs
+		errs     int
+		problem  string
 	}
 	soakers := make([]*soaker, clients)
 	var wg sync.WaitGroup
@@ -108,7 +109,7 @@ func TestSoak(t *testing.T) {
 					}
 					switch m.Type {
 					case "ack":
-						k.connects++
+						k.connects.Add(1)
 						if m.Recovered != nil && !*m.Recovered {
 							k.problem = "recovered:false during the soak"
 						}
@@ -133,7 +134,7 @@ func TestSoak(t *testing.T) {
 	}
 	waitFor(t, 2*time.Minute, "every client connected", func() bool {
 		for _, k := range soakers {
-			if k.connects == 0 {
+			if k.connects.Load() == 0 {
 				return false
 			}
 		}
@@ -188,7 +189,7 @@ func TestSoak(t *testing.T) {
 		total += published[o].Load()
 	}
 	for i, k := range soakers {
-		connects += int64(k.connects)
+		connects += k.connects.Load()
 		errs += int64(k.errs)
 		if k.problem != "" {
 			t.Errorf("client %d: %s", i, k.problem)

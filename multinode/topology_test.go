@@ -103,7 +103,7 @@ func TestSlowHeadersCutOff(t *testing.T) {
 // delivery resume on their own. Clients never get a wrong replay: after the
 // failover they either continue (recovered) or are told recovered:false.
 func TestRedisSentinelFailover(t *testing.T) {
-	master := redistest.Start(t)
+	master := redistest.Start(t, "--repl-diskless-sync-delay", "0")
 	replica := redistest.ReplicaOf(t, master)
 	sentinel := redistest.StartSentinel(t, master, "rtmaster")
 	n := gatewaytest.Start(t, gatewaytest.Options{Env: map[string]string{
@@ -118,7 +118,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 		defer close(done)
 		k.run(t, func(l int64) bool { return stopped.Load() && l >= last.Load() }, time.Now().Add(60*time.Second))
 	}()
-	waitFor(t, 10*time.Second, "client connected", func() bool { return k.connects > 0 })
+	waitFor(t, 10*time.Second, "client connected", func() bool { return k.connects.Load() > 0 })
 	for i := 0; i < 5; i++ {
 		seq, err := n.Publish("sent", "s", "t", `1`)
 		if err != nil {
@@ -126,10 +126,16 @@ func TestRedisSentinelFailover(t *testing.T) {
 		}
 		last.Store(seq)
 	}
-	waitFor(t, 10*time.Second, "replica in sync", func() bool {
-		out, _ := replica.CLI(t, "XLEN", "realtime:{sent}:log")
-		return strings.TrimSpace(out) == "5"
-	})
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		out, err := replica.CLI(t, "XLEN", "realtime:{sent}:log")
+		if strings.TrimSpace(out) == "5" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica not in sync after 30s: XLEN %q %v", out, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	master.Stop()
 	start := time.Now()
 	var seq int64

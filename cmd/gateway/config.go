@@ -31,6 +31,10 @@ type config struct {
 	RedisPrefix       string
 	HistoryMaxLen     int64
 	JWTSecret         string
+	JWTAlgorithm      string
+	JWTPublicKeyFile  string
+	JWTIssuer         string
+	JWTAudience       string
 	APIKey            string
 	PingInterval      time.Duration
 	HandshakeTimeout  time.Duration
@@ -86,7 +90,11 @@ func settings(c *config) []setting {
 			fs.Func(n, h+" (default "+d+")", int64Setter(&c.HistoryMaxLen))
 			_ = int64Setter(&c.HistoryMaxLen)(d)
 		}},
-		{"jwt-secret", "REALTIME_JWT_SECRET", "HS256 secret for client tokens (required with REDIS_URL)", str(&c.JWTSecret)},
+		{"jwt-secret", "REALTIME_JWT_SECRET", "HMAC secret for client tokens (HS256/384/512; at least 32 bytes)", str(&c.JWTSecret)},
+		{"jwt-algorithm", "REALTIME_JWT_ALGORITHM", "the only accepted token algorithm: HS256, HS384, HS512, RS256, RS384, RS512, PS256, ES256, ES384", str(&c.JWTAlgorithm)},
+		{"jwt-public-key-file", "REALTIME_JWT_PUBLIC_KEY_FILE", "PEM public key or certificate for RS*/PS256/ES* tokens", str(&c.JWTPublicKeyFile)},
+		{"jwt-issuer", "REALTIME_JWT_ISSUER", "when set, tokens must carry this iss", str(&c.JWTIssuer)},
+		{"jwt-audience", "REALTIME_JWT_AUDIENCE", "when set, tokens' aud must contain this", str(&c.JWTAudience)},
 		{"api-key", "REALTIME_API_KEY", "bearer key for publish and metrics endpoints (required with REDIS_URL)", str(&c.APIKey)},
 		{"ping-interval", "REALTIME_PING_INTERVAL", "interval between server pings", dur(&c.PingInterval)},
 		{"handshake-timeout", "REALTIME_HANDSHAKE_TIMEOUT", "time a client has to send its handshake", dur(&c.HandshakeTimeout)},
@@ -119,7 +127,7 @@ var defaults = map[string]string{
 	"max-message-bytes": "65536", "max-event-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
 	"log-level": "info", "log-format": "json",
 	"redis-tls": "false", "max-conns-per-user": "20", "max-conns-per-org": "0", "handshake-rate": "0",
-	"header-timeout": "10s", "send-buffer-bytes": "0", "shutdown-delay": "0s",
+	"jwt-algorithm": "HS256", "header-timeout": "10s", "send-buffer-bytes": "0", "shutdown-delay": "0s",
 	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s",
 }
 
@@ -211,10 +219,19 @@ func (c *config) validate() []string {
 	if c.SentinelAddrs != "" && c.SentinelMaster == "" {
 		p = append(p, "REDIS_SENTINEL_MASTER is required with REDIS_SENTINEL_ADDRS")
 	}
+	hmac := strings.HasPrefix(c.JWTAlgorithm, "HS")
+	switch {
+	case hmac && c.JWTPublicKeyFile != "":
+		p = append(p, "REALTIME_JWT_PUBLIC_KEY_FILE is for RS*/PS*/ES* algorithms; "+c.JWTAlgorithm+" uses REALTIME_JWT_SECRET")
+	case !hmac && c.JWTPublicKeyFile == "":
+		p = append(p, "REALTIME_JWT_PUBLIC_KEY_FILE is required with REALTIME_JWT_ALGORITHM="+c.JWTAlgorithm)
+	case !hmac && c.JWTSecret != "":
+		p = append(p, "REALTIME_JWT_SECRET must be empty with REALTIME_JWT_ALGORITHM="+c.JWTAlgorithm+" (one key, one algorithm)")
+	}
 	if !c.devMode() {
-		if c.JWTSecret == "" {
+		if hmac && c.JWTSecret == "" {
 			p = append(p, "REALTIME_JWT_SECRET is required when Redis is configured")
-		} else if len(c.JWTSecret) < 32 {
+		} else if hmac && len(c.JWTSecret) < 32 {
 			p = append(p, "REALTIME_JWT_SECRET must be at least 32 bytes (RFC 7518 §3.2 for HS256)")
 		}
 		if c.APIKey == "" {

@@ -71,7 +71,7 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	verifier, err := auth.New(auth.Config{Secret: []byte(cfg.JWTSecret)})
+	verifier, err := newVerifier(cfg)
 	if err != nil {
 		return err
 	}
@@ -160,6 +160,24 @@ func serve(cfg config, srv *gateway.Server, logger zerolog.Logger) error {
 	<-httpDone
 	logger.Info().Msg("stopped")
 	return nil
+}
+
+// newVerifier builds the token verifier for the configured algorithm: a
+// shared secret for HS*, a public key file for RS*/PS*/ES*.
+func newVerifier(cfg config) (*auth.Verifier, error) {
+	ac := auth.Config{Algorithm: cfg.JWTAlgorithm, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+	if cfg.JWTPublicKeyFile != "" {
+		pemBytes, err := os.ReadFile(cfg.JWTPublicKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("REALTIME_JWT_PUBLIC_KEY_FILE: %w", err)
+		}
+		if ac.PublicKey, err = auth.LoadPublicKey(pemBytes); err != nil {
+			return nil, fmt.Errorf("REALTIME_JWT_PUBLIC_KEY_FILE: %w", err)
+		}
+	} else {
+		ac.Secret = []byte(cfg.JWTSecret)
+	}
+	return auth.New(ac)
 }
 
 // rateLimited logs errors at most once per interval, with a count of the

@@ -1,7 +1,13 @@
 package auth
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +16,15 @@ import (
 )
 
 func TestNew(t *testing.T) {
+	rsaPub, ec256Pub, ec384Pub := rsaKey().Public(), ec256Key().Public(), ec384Key().Public()
+	p521, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edPub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name    string
 		cfg     Config
@@ -20,10 +35,37 @@ func TestNew(t *testing.T) {
 		{name: "HS512", cfg: Config{Secret: testSecret, Algorithm: "HS512"}},
 		{name: "no secret", cfg: Config{}, wantErr: "Secret is required"},
 		{name: "empty secret", cfg: Config{Secret: []byte{}}, wantErr: "Secret is required"},
-		{name: "RS256", cfg: Config{Secret: testSecret, Algorithm: "RS256"}, wantErr: `"RS256" not supported`},
-		{name: "ES256", cfg: Config{Secret: testSecret, Algorithm: "ES256"}, wantErr: "not supported"},
+		{name: "HS256 with PublicKey", cfg: Config{Secret: testSecret, PublicKey: rsaPub}, wantErr: "HS256 verifies with Secret; PublicKey must be nil"},
+		{name: "HS256 PublicKey only", cfg: Config{PublicKey: rsaPub}, wantErr: "PublicKey must be nil"},
+		{name: "RS256", cfg: Config{Algorithm: "RS256", PublicKey: rsaPub}},
+		{name: "RS384", cfg: Config{Algorithm: "RS384", PublicKey: rsaPub}},
+		{name: "RS512", cfg: Config{Algorithm: "RS512", PublicKey: rsaPub}},
+		{name: "PS256", cfg: Config{Algorithm: "PS256", PublicKey: rsaPub}},
+		{name: "ES256", cfg: Config{Algorithm: "ES256", PublicKey: ec256Pub}},
+		{name: "ES384", cfg: Config{Algorithm: "ES384", PublicKey: ec384Pub}},
+		{name: "RS256 no key", cfg: Config{Algorithm: "RS256"}, wantErr: "PublicKey is required for RS256"},
+		{name: "RS256 secret only", cfg: Config{Algorithm: "RS256", Secret: testSecret}, wantErr: "RS256 verifies with PublicKey; Secret must be empty"},
+		{name: "RS256 secret and key", cfg: Config{Algorithm: "RS256", Secret: testSecret, PublicKey: rsaPub}, wantErr: "Secret must be empty"},
+		{name: "RS256 EC key", cfg: Config{Algorithm: "RS256", PublicKey: ec256Pub}, wantErr: "RS256: PublicKey is *ecdsa.PublicKey, want *rsa.PublicKey"},
+		{name: "PS256 EC key", cfg: Config{Algorithm: "PS256", PublicKey: ec256Pub}, wantErr: "want *rsa.PublicKey"},
+		{name: "RS256 private key", cfg: Config{Algorithm: "RS256", PublicKey: rsaKey()}, wantErr: "*rsa.PrivateKey not supported"},
+		{name: "RS256 key by value", cfg: Config{Algorithm: "RS256", PublicKey: rsaKey().PublicKey}, wantErr: "rsa.PublicKey not supported"},
+		{name: "RS256 1024-bit key", cfg: Config{Algorithm: "RS256", PublicKey: &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), 1023), E: 65537}},
+			wantErr: "smaller than 2048 bits"},
+		{name: "RS256 empty key", cfg: Config{Algorithm: "RS256", PublicKey: &rsa.PublicKey{}}, wantErr: "smaller than 2048 bits"},
+		{name: "ES256 RSA key", cfg: Config{Algorithm: "ES256", PublicKey: rsaPub}, wantErr: "ES256: PublicKey is *rsa.PublicKey, want *ecdsa.PublicKey"},
+		{name: "ES256 P-384 key", cfg: Config{Algorithm: "ES256", PublicKey: ec384Pub}, wantErr: "ES256: PublicKey curve is P-384, want P-256"},
+		{name: "ES384 P-256 key", cfg: Config{Algorithm: "ES384", PublicKey: ec256Pub}, wantErr: "curve is P-256, want P-384"},
+		{name: "ES256 P-521 key", cfg: Config{Algorithm: "ES256", PublicKey: &p521.PublicKey}, wantErr: "curve is P-521, want P-256"},
+		{name: "ES256 no point", cfg: Config{Algorithm: "ES256", PublicKey: &ecdsa.PublicKey{Curve: elliptic.P256()}}, wantErr: "has no point"},
+		{name: "ES256 point off curve", cfg: Config{Algorithm: "ES256", PublicKey: &ecdsa.PublicKey{Curve: elliptic.P256(), X: big.NewInt(1), Y: big.NewInt(1)}},
+			wantErr: "ECDSA PublicKey invalid"},
+		{name: "Ed25519 key", cfg: Config{Algorithm: "ES256", PublicKey: edPub}, wantErr: "ed25519.PublicKey not supported"},
+		{name: "ES512", cfg: Config{Algorithm: "ES512", PublicKey: ec256Pub}, wantErr: `"ES512" not supported`},
+		{name: "EdDSA", cfg: Config{Algorithm: "EdDSA", PublicKey: edPub}, wantErr: "not supported"},
 		{name: "none", cfg: Config{Secret: testSecret, Algorithm: "none"}, wantErr: "not supported"},
 		{name: "lowercase", cfg: Config{Secret: testSecret, Algorithm: "hs256"}, wantErr: "not supported"},
+		{name: "lowercase rs256", cfg: Config{Algorithm: "rs256", PublicKey: rsaPub}, wantErr: "not supported"},
 		{name: "negative max", cfg: Config{Secret: testSecret, MaxTokenBytes: -1}, wantErr: "MaxTokenBytes"},
 	}
 	for _, tc := range cases {

@@ -5,12 +5,9 @@ package auth
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"sync"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -58,15 +55,6 @@ func hmacSign(signing string, secret []byte) string {
 	mac.Write([]byte(signing))
 	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
-
-// rsaKey is generated once: 2048-bit generation takes a noticeable moment.
-var rsaKey = sync.OnceValue(func() *rsa.PrivateKey {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		panic(err)
-	}
-	return k
-})
 
 // mustJSON marshals v or fails the test.
 func mustJSON(tb testing.TB, v any) []byte {

@@ -7,14 +7,25 @@
 // of a token into an error message: errors reach clients and logs, and a
 // token in a log is a credential in a log.
 //
-// Only HMAC (HS256/HS384/HS512) is supported for now, and a Verifier accepts
-// exactly one algorithm. Pinning the algorithm is what stops "alg": "none"
-// and RS/HS key confusion, where an attacker signs with HMAC using a public
-// key as the secret.
+// A Verifier accepts exactly one algorithm, Config.Algorithm: HMAC
+// (HS256/HS384/HS512) with Config.Secret, or RSA (RS256/RS384/RS512,
+// PS256) and ECDSA (ES256 on P-256, ES384 on P-384) with Config.PublicKey,
+// which LoadPublicKey reads from a PEM public key or certificate. New
+// refuses a key that does not fit the algorithm. Pinning the algorithm is
+// what stops "alg": "none" and RS/HS key confusion, where an attacker signs
+// with HMAC using our public key file as the secret: any other "alg" is
+// "unexpected signing method".
+//
+// Config.Issuer and Config.Audience, when set, require iss to equal the
+// issuer and aud (a string or an array) to contain the audience. They are
+// checked after the signature and times, before the gateway's own claims.
 //
 // Every failure wraps ErrInvalidToken and carries a short, fixed reason
-// ("token expired", "signature invalid", ...) that Reason extracts; it is safe
-// to send to the client.
+// ("token expired", "signature invalid", "claim aud invalid", ...) that
+// Reason extracts; it is safe to send to the client.
+//
+// Sign mints tokens only with an HMAC Verifier; a public-key one returns
+// ErrSignUnsupported, because the private key lives with the issuer.
 //
 // Usage:
 //
@@ -22,6 +33,22 @@
 //	if err != nil {
 //		return err // misconfiguration: fail at start-up
 //	}
+//
+// or, with tokens from an identity provider:
+//
+//	key, err := auth.LoadPublicKey(pemBytes) // PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE
+//	if err != nil {
+//		return err
+//	}
+//	v, err := auth.New(auth.Config{
+//		Algorithm: "RS256",
+//		PublicKey: key,
+//		Issuer:    "https://idp.example.com/",
+//		Audience:  "realtime",
+//	})
+//
+// then, per connection:
+//
 //	claims, err := v.Verify(tokenFromClient)
 //	if err != nil {
 //		reject(auth.Reason(err)) // e.g. "token expired"

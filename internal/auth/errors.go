@@ -7,7 +7,12 @@ import "errors"
 // errors.Is. Sign wraps it too when asked to sign claims Verify would reject.
 var ErrInvalidToken = errors.New("auth: invalid token")
 
-// errConfig is wrapped by every error New returns.
+// ErrSignUnsupported is returned by Sign on a Verifier whose algorithm
+// verifies with a public key: it holds no key to sign with, so callers such
+// as a development-token printer should skip, not fail.
+var ErrSignUnsupported = errors.New("auth: Sign needs an HMAC algorithm (HS256, HS384, HS512)")
+
+// errConfig is wrapped by every error New and LoadPublicKey return.
 var errConfig = errors.New("auth: invalid config")
 
 // Reasons are fixed strings because they are sent to the client and logged:
@@ -25,6 +30,8 @@ const (
 	reasonSubMissing = "claim sub missing"
 	reasonOrg        = "claim org missing or invalid"
 	reasonServices   = "claim services invalid"
+	reasonIssuer     = "claim iss invalid"
+	reasonAudience   = "claim aud invalid"
 	// reasonInvalid covers library failures we do not map one by one; it
 	// should be unreachable with the current jwt version.
 	reasonInvalid = "token invalid"

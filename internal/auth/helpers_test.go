@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"crypto"
 	"errors"
 	"testing"
 	"time"
@@ -27,6 +28,18 @@ func newTestVerifier(tb testing.TB, edit func(*Config)) *Verifier {
 		tb.Fatalf("New: %v", err)
 	}
 	return v
+}
+
+// newKeyVerifier returns a Verifier for a public-key algorithm with the
+// clock at t0; edit may change cfg first.
+func newKeyVerifier(tb testing.TB, alg string, pub crypto.PublicKey, edit func(*Config)) *Verifier {
+	tb.Helper()
+	return newTestVerifier(tb, func(c *Config) {
+		c.Secret, c.Algorithm, c.PublicKey = nil, alg, pub
+		if edit != nil {
+			edit(c)
+		}
+	})
 }
 
 // payload is a claim set valid at t0, changed by edits (with, without), so
@@ -57,6 +70,7 @@ var allReasons = map[string]bool{
 	reasonMethod: true, reasonSignature: true, reasonExpired: true,
 	reasonNotYet: true, reasonExpMissing: true, reasonSubMissing: true,
 	reasonOrg: true, reasonServices: true, reasonInvalid: true,
+	reasonIssuer: true, reasonAudience: true,
 }
 
 // checkFailure asserts err is a well-formed verification failure with a

@@ -13,9 +13,11 @@ import (
 func TestSignVerifyRoundTrip(t *testing.T) {
 	exp := t0.Add(90 * time.Minute)
 	cases := []struct {
-		name string
-		alg  string
-		in   Claims
+		name     string
+		alg      string
+		issuer   string
+		audience string
+		in       Claims
 	}{
 		{name: "any service", in: Claims{User: "user-1", Org: "acme", Expiry: exp}},
 		{name: "listed services", in: Claims{User: "u", Org: "a.b_c-d", Services: []string{"chat", "orders:v2"}, Expiry: exp}},
@@ -23,10 +25,14 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 		{name: "sub with unicode", in: Claims{User: "José <j@x>", Org: "acme", Expiry: exp}},
 		{name: "HS512", alg: "HS512", in: Claims{User: "u", Org: "acme", Expiry: exp}},
 		{name: "sub-second expiry truncated", in: Claims{User: "u", Org: "acme", Expiry: exp.Add(700 * time.Millisecond)}},
+		{name: "issuer and audience", issuer: testIssuer, audience: testAudience, in: Claims{User: "u", Org: "acme", Expiry: exp}},
+		{name: "audience only", audience: testAudience, in: Claims{User: "u", Org: "acme", Expiry: exp}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newTestVerifier(t, func(c *Config) { c.Algorithm = tc.alg })
+			v := newTestVerifier(t, func(c *Config) {
+				c.Algorithm, c.Issuer, c.Audience = tc.alg, tc.issuer, tc.audience
+			})
 			tok, err := v.Sign(tc.in)
 			if err != nil {
 				t.Fatalf("Sign: %v", err)
@@ -67,6 +73,27 @@ func TestSignRejects(t *testing.T) {
 			}
 			if !errors.Is(err, ErrInvalidToken) || Reason(err) != tc.reason {
 				t.Fatalf("err %v (reason %q), want reason %q", err, Reason(err), tc.reason)
+			}
+		})
+	}
+}
+
+// TestSignPublicKey: a public-key Verifier has nothing to sign with. The
+// error is ErrSignUnsupported, not a token failure, so the gateway can skip
+// its development token instead of reporting a bad one.
+func TestSignPublicKey(t *testing.T) {
+	for _, a := range asymAlgs() {
+		t.Run(a.alg, func(t *testing.T) {
+			v := newKeyVerifier(t, a.alg, a.key.Public(), nil)
+			tok, err := v.Sign(Claims{User: "u", Org: "acme", Expiry: t0.Add(time.Hour)})
+			if tok != "" || !errors.Is(err, ErrSignUnsupported) {
+				t.Fatalf("Sign = %q, %v; want ErrSignUnsupported", tok, err)
+			}
+			if errors.Is(err, ErrInvalidToken) || Reason(err) != "" {
+				t.Fatalf("Sign error %v looks like a token failure", err)
+			}
+			if !strings.Contains(err.Error(), a.alg) {
+				t.Fatalf("Sign error %q does not name %s", err, a.alg)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"bytes"
 	"errors"
 	"time"
 
@@ -11,23 +10,31 @@ import (
 // Verifier checks tokens against one key and one algorithm. It is safe for
 // concurrent use: the jwt.Parser it holds is only read after New.
 type Verifier struct {
-	method   *jwt.SigningMethodHMAC
-	secret   []byte
+	method   jwt.SigningMethod
+	key      any    // what method.Verify takes: []byte, *rsa.PublicKey or *ecdsa.PublicKey
+	secret   []byte // the HMAC key Sign uses; nil for public-key algorithms
+	issuer   string
+	audience string
 	maxBytes int
 	now      func() time.Time
 	parser   *jwt.Parser
 }
 
-// New returns a Verifier for cfg. It fails on a missing secret, an
-// unsupported algorithm or a negative MaxTokenBytes.
+// New returns a Verifier for cfg. It fails on an unsupported algorithm, a
+// missing key or one that does not fit the algorithm (see Config.Secret and
+// Config.PublicKey), or a negative MaxTokenBytes.
 func New(cfg Config) (*Verifier, error) {
-	method, err := cfg.setDefaults()
+	method, key, err := cfg.setDefaults()
 	if err != nil {
 		return nil, err
 	}
+	secret, _ := key.([]byte)
 	return &Verifier{
 		method:   method,
-		secret:   bytes.Clone(cfg.Secret),
+		key:      key,
+		secret:   secret,
+		issuer:   cfg.Issuer,
+		audience: cfg.Audience,
 		maxBytes: cfg.MaxTokenBytes,
 		now:      cfg.Now,
 		parser: jwt.NewParser(
@@ -41,22 +48,24 @@ func New(cfg Config) (*Verifier, error) {
 	}, nil
 }
 
-// errWrongMethod is returned by key; classify turns it into reasonMethod.
+// errWrongMethod is returned by keyFor; classify turns it into reasonMethod.
 var errWrongMethod = errors.New("auth: unexpected signing method")
 
-// key hands the parser our secret. WithValidMethods already pins the
-// algorithm; checking again here means the HMAC secret can never be given
-// to another method's Verify even if that option is lost in a refactor.
-func (v *Verifier) key(t *jwt.Token) (any, error) {
+// keyFor hands the parser our key. WithValidMethods already pins the
+// algorithm; checking again here means our key can never reach another
+// method's Verify even if that option is lost in a refactor. That is what
+// stops RS/HS confusion: an HS256 token "signed" with our RSA public key's
+// PEM as the HMAC secret would verify if the public key reached HMAC.
+func (v *Verifier) keyFor(t *jwt.Token) (any, error) {
 	if t.Method != v.method {
 		return nil, errWrongMethod
 	}
-	return v.secret, nil
+	return v.key, nil
 }
 
-// Verify checks token's size, algorithm, signature, exp and nbf, then its
-// claims, and returns them. Every error wraps ErrInvalidToken; Reason gives
-// the client-safe cause.
+// Verify checks token's size, algorithm, signature, exp and nbf, then iss
+// and aud if configured, then its claims, and returns them. Every error
+// wraps ErrInvalidToken; Reason gives the client-safe cause.
 func (v *Verifier) Verify(token string) (Claims, error) {
 	switch {
 	case token == "":
@@ -65,11 +74,16 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 		return Claims{}, invalid(reasonTooLarge)
 	}
 	var w wireClaims
-	tok, err := v.parser.ParseWithClaims(token, &w, v.key)
+	tok, err := v.parser.ParseWithClaims(token, &w, v.keyFor)
 	if err != nil {
 		return Claims{}, invalid(v.classify(tok, err))
 	}
-	// Only now, with the signature checked, do we look at sub/org/services:
-	// a forger learns nothing about which claims we expect.
+	// Only now, with the signature checked, do we look at the claims: a
+	// forger learns nothing about which ones we expect. iss and aud come
+	// first: a token meant for someone else is wrong as a whole, whatever
+	// its org says.
+	if r := w.scope(v.issuer, v.audience); r != "" {
+		return Claims{}, invalid(r)
+	}
 	return w.claims()
 }

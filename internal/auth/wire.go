@@ -6,21 +6,23 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// wireClaims is the token payload as decoded by the jwt parser. sub, org and
-// services stay raw so that a wrong JSON type becomes a precise reason
-// ("claim org missing or invalid") after the signature is checked, rather
-// than a generic decode error before it. exp and nbf are typed because the
-// parser validates them itself.
+// wireClaims is the token payload as decoded by the jwt parser. sub, org,
+// services, iss and aud stay raw so that a wrong JSON type becomes a precise
+// reason ("claim org missing or invalid") after the signature is checked,
+// rather than a generic decode error before it. exp and nbf are typed
+// because the parser validates them itself.
 type wireClaims struct {
 	Sub      json.RawMessage  `json:"sub"`
 	Org      json.RawMessage  `json:"org"`
 	Services json.RawMessage  `json:"services"`
+	Iss      json.RawMessage  `json:"iss"`
+	Aud      json.RawMessage  `json:"aud"`
 	Exp      *jwt.NumericDate `json:"exp"`
 	Nbf      *jwt.NumericDate `json:"nbf"`
 }
 
-// The jwt.Claims interface. Only exp and nbf are read; we do not check
-// iat, iss or aud.
+// The jwt.Claims interface. The parser reads only exp and nbf; iss and aud
+// are checked by scope, and iat is not checked.
 func (w *wireClaims) GetExpirationTime() (*jwt.NumericDate, error) { return w.Exp, nil }
 func (w *wireClaims) GetNotBefore() (*jwt.NumericDate, error)      { return w.Nbf, nil }
 func (w *wireClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }

@@ -44,7 +44,11 @@ func Start(t testing.TB, args ...string) *Server {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Fatalf("redis-server not found: install it with `apt-get install -y redis-server`")
 	}
-	s := &Server{args: args, t: t}
+	// Its own working directory: redis-server loads dump.rdb from its
+	// directory at start, and a replica writes the RDB it receives there,
+	// so a shared directory (the package's) leaks data between tests and
+	// runs. Args may override it (a later --dir wins).
+	s := &Server{args: append([]string{"--dir", t.TempDir()}, args...), t: t}
 	if err := s.startFreePort(); err != nil {
 		t.Fatalf("redistest: %v", err)
 	}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// ceilingResult is the physical write ceiling with a fan-out run's
+// connection count, frame size and readers.
+type ceilingResult struct {
+	Conns        int            `json:"conns"`
+	Size         int            `json:"size"`
+	Writers      int            `json:"writers"`
+	Connect      connectSummary `json:"connect"`
+	Writes       int64          `json:"writes"`
+	WritesPerSec float64        `json:"writesPerSec"`
+	Rounds       int64          `json:"rounds"`
+	Secs         float64        `json:"secs"`
+	Loss         int64          `json:"loss"`
+	Dups         int64          `json:"dups"`
+	WriteErrors  int64          `json:"writeErrors"`
+	Latency      latencyMs      `json:"latencyMs"`
+}
+
+// runCeiling serves the clients from a bare in-process server and measures
+// how many frames per second the box can write to them.
+func runCeiling(ctx context.Context, e *env) (*ceilingResult, error) {
+	o := e.o
+	if err := ensureFiles(o.conns + 256); err != nil {
+		return nil, fmt.Errorf("ceiling server: %w", err)
+	}
+	srv, err := startCeilingServer("127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	defer srv.close()
+	p, conn, err := e.connectPool(ctx, []string{srv.addr()}, true)
+	if err != nil {
+		return nil, err
+	}
+	defer p.close()
+	if n := srv.count(); n != conn.OK {
+		return nil, fmt.Errorf("ceiling server admitted %d connections, clients report %d", n, conn.OK)
+	}
+	e.prog.phase("ceiling write run")
+	done := make(chan blastResult, 1)
+	go func() { done <- srv.blast(o.duration, o.size, o.writers) }()
+	var b blastResult
+	for waiting := true; waiting; {
+		select {
+		case b = <-done:
+			waiting = false
+		case <-time.After(250 * time.Millisecond):
+			e.prog.tick(p.totals())
+		}
+	}
+	snap, err := e.snap(ctx, p, map[string]int64{"ceiling": b.Rounds}, 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	_, _, loss, dups, gaps := snap.check(map[string]int64{"ceiling": b.Rounds})
+	r := &ceilingResult{Conns: o.conns, Size: o.size, Writers: o.writers, Connect: conn,
+		Writes: b.Writes, Rounds: b.Rounds, Secs: b.Elapsed.Seconds(),
+		WritesPerSec: float64(b.Writes) / b.Elapsed.Seconds(),
+		Loss:         max(loss, gaps), Dups: dups, WriteErrors: b.Errors, Latency: latencyOf(snap.latency)}
+	return r, nil
+}
+
+// latencyMs summarizes a latency histogram in milliseconds.
+type latencyMs struct {
+	P50   float64 `json:"p50"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+	Count int64   `json:"count"`
+}
+
+func latencyOf(h histCounts) latencyMs {
+	return latencyMs{P50: ms(h.quantile(0.5)), P99: ms(h.quantile(0.99)), P999: ms(h.quantile(0.999)),
+		Max: ms(h.quantile(1)), Count: h.total()}
+}
