@@ -68,7 +68,7 @@ type conn struct {
 	deadline   time.Time     // handshake deadline, then close deadline; caller holds mu
 	nextPing   time.Time     // caller holds mu
 	drained    chan struct{} // closed when the backlog falls under half the cap; caller holds mu
-	pongQueued bool          // a pong is waiting in out; further pings are answered by it; caller holds mu
+	pongQueued atomic.Bool   // a pong is waiting in out; further pings are answered by it
 	tail       *orgTail      // the org tail this connection holds a reference on; caller holds mu
 	services   []string      // subscribed services, set at join; caller holds mu
 }
@@ -116,14 +116,15 @@ func (c *conn) scheduleLocked() {
 }
 
 // sendPong answers a ping. While a pong is still queued, further pings are
-// answered by it (RFC 6455 §5.5.3 allows answering only the latest): a
-// client flooding pings without reading cannot grow the queue a frame per
-// ping.
+// answered by it (RFC 6455 §5.5.3 lets an endpoint answer only some pings):
+// a client flooding pings without reading cannot grow the queue a frame per
+// ping. Once the pong is on the wire, the next ping gets a pong again.
 func (c *conn) sendPong(payload []byte) {
 	c.mu.Lock()
-	if c.state < stateClosing && !c.pongQueued {
-		c.pongQueued = true
-		c.enqueueLocked(controlFrame(ws.OpPong, bytes.Clone(payload)))
+	if c.state < stateClosing && c.pongQueued.CompareAndSwap(false, true) {
+		f := controlFrame(ws.OpPong, bytes.Clone(payload))
+		f.clearOnWrite = &c.pongQueued // the next ping gets its own pong
+		c.enqueueLocked(f)
 	}
 	c.mu.Unlock()
 }
@@ -234,7 +235,6 @@ func (c *conn) flush(iov *netpoll.Iovecs) {
 		return
 	}
 	c.scheduled = false
-	c.pongQueued = false
 	if c.state == stateClosing {
 		c.finishCloseLocked()
 		return // finishCloseLocked unlocked

@@ -37,6 +37,9 @@ type httpError struct {
 // the query, or from Last-Event-ID (SSE reconnects).
 func (s *Server) parseFallback(r *http.Request) (fallbackRequest, *httpError) {
 	var req fallbackRequest
+	if s.draining.Load() {
+		return req, &httpError{http.StatusServiceUnavailable, "draining", "node is shutting down; connect to another"}
+	}
 	if !s.origins.allows(r) {
 		s.metrics.originRefused.Inc()
 		return req, &httpError{http.StatusForbidden, "origin_not_allowed", "this origin may not connect"}

@@ -23,11 +23,18 @@ type frame struct {
 	ts       int64
 	metrics  *serverMetrics
 	observed atomic.Bool
+
+	// clearOnWrite, for a connection's own control frames, is reset once
+	// the frame is written (the pong-queued flag).
+	clearOnWrite *atomic.Bool
 }
 
 // written is called for each frame a connection has fully written. The
 // first call per frame records the delivery latency.
 func (f *frame) written() {
+	if f.clearOnWrite != nil {
+		f.clearOnWrite.Store(false)
+	}
 	if f.metrics != nil && !f.observed.Load() && f.observed.CompareAndSwap(false, true) {
 		f.metrics.observeDelivery(f.ts)
 	}

@@ -101,7 +101,9 @@ func (c *conn) consume(in []byte) error {
 		// Copy: in is the reader's scratch buffer. Overlapping copies
 		// within c.partial are fine (append moves memory like memmove).
 		c.partial = append(c.partial[:0], rest...)
-		if c.partialSince.Load() == 0 {
+		// The clock is per frame: it restarts when frames completed and
+		// a new one began in this read.
+		if off > 0 || c.partialSince.Load() == 0 {
 			c.partialSince.Store(time.Now().UnixNano())
 		}
 	}

@@ -39,7 +39,11 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 	sw := sseWriter{w: w, rc: http.NewResponseController(w)}
-	sw.buf = append(sw.buf, "retry: 2000\nevent: ack\ndata: "...)
+	// The ack carries an id too: a stream that drops before its first event
+	// then resumes from the ack's position instead of the URL's.
+	sw.buf = append(sw.buf, "retry: 2000\nevent: ack\nid: "...)
+	sw.buf = strconv.AppendInt(sw.buf, pos, 10)
+	sw.buf = append(sw.buf, "\ndata: "...)
 	sw.buf = append(sw.buf, ackPayload(pos, head.Epoch, recovered, time.Now())...)
 	sw.buf = append(sw.buf, "\n\n"...)
 	if sw.flush() != nil {

@@ -89,8 +89,12 @@ func run(cfg config) error {
 		return err
 	}
 	srv, err = gateway.New(gateway.Config{
-		Rollout:    flags,
-		KillSpread: cfg.KillSpread,
+		Rollout:         flags,
+		KillSpread:      cfg.KillSpread,
+		AllowedOrigins:  splitList(cfg.AllowedOrigins),
+		MaxConnsPerUser: cfg.MaxConnsPerUser,
+		MaxConnsPerOrg:  cfg.MaxConnsPerOrg,
+		HandshakeRate:   float64(cfg.HandshakeRate),
 		Log: gateway.StoreLog(log, client, func(err error) {
 			logger.Warn().Err(err).Msg("event feed")
 		}),
