@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"fmt"
 	"github.com/rtgw/realtime/internal/wstest"
 
 	"bytes"
@@ -51,6 +52,13 @@ func TestCloseCodes(t *testing.T) {
 		}},
 		{name: "handshake bad service name", token: good, code: CloseBadHandshake, send: func(c *wstest.Client) {
 			c.Send(map[string]any{"services": []string{"bad name"}})
+		}},
+		{name: "too many services", token: good, code: CloseBadHandshake, send: func(c *wstest.Client) {
+			svcs := make([]string, 65)
+			for i := range svcs {
+				svcs[i] = fmt.Sprint("s", i)
+			}
+			c.Send(map[string]any{"services": svcs})
 		}},
 		{name: "handshake negative lastSeq", token: good, code: CloseBadHandshake, send: func(c *wstest.Client) {
 			c.Send(map[string]any{"services": []string{"a"}, "lastSeq": -4})

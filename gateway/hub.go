@@ -10,13 +10,14 @@ import (
 // that has at least one connection on this node, whatever the number of
 // connections. It routes the event log's notifications to the right tail.
 type hub struct {
-	s     *Server
-	mu    sync.RWMutex
-	tails map[string]*orgTail // caller holds mu
+	s             *Server
+	mu            sync.RWMutex
+	tails         map[string]*orgTail      // caller holds mu
+	unsubscribing map[string]chan struct{} // org → closed when its UNSUBSCRIBE is sent; caller holds mu
 }
 
 func newHub(s *Server) *hub {
-	return &hub{s: s, tails: make(map[string]*orgTail)}
+	return &hub{s: s, tails: make(map[string]*orgTail), unsubscribing: make(map[string]chan struct{})}
 }
 
 // acquire returns the org's tail, starting it if needed, with a reference
@@ -27,6 +28,7 @@ func (h *hub) acquire(org string) *orgTail {
 	t := h.tails[org]
 	if t == nil {
 		t = newOrgTail(h, org)
+		t.after = h.unsubscribing[org]
 		h.tails[org] = t
 		h.s.metrics.tails.Inc()
 		h.s.spawn(t.run)
@@ -57,12 +59,19 @@ func (h *hub) remove(t *orgTail) bool {
 	t.stopped = true
 	delete(h.tails, t.org)
 	h.s.metrics.tails.Dec()
-	// Unsubscribe while holding h.mu: a tail acquired for the same org
-	// right after this subscribes only once h.mu is released, so its
-	// SUBSCRIBE always follows this UNSUBSCRIBE on the feed's connection.
-	// Done from the exiting goroutine instead, the two could cross and
-	// leave the new tail deaf.
-	_ = h.s.feed.Unsubscribe(t.org)
+	// The UNSUBSCRIBE is a network write (a dial, while Redis is down), so
+	// it runs without the hub's lock. A tail acquired for the same org in
+	// the meantime waits for it (unsubscribing) before its own SUBSCRIBE,
+	// or the two could cross and leave the new tail deaf.
+	done := make(chan struct{})
+	h.unsubscribing[t.org] = done
+	h.s.spawn(func() {
+		_ = h.s.feed.Unsubscribe(t.org)
+		h.mu.Lock()
+		delete(h.unsubscribing, t.org)
+		h.mu.Unlock()
+		close(done)
+	})
 	return true
 }
 

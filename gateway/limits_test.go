@@ -82,6 +82,18 @@ func TestConnectionLimitPerUser(t *testing.T) {
 	})
 }
 
+func TestConnectionLimitPerOrg(t *testing.T) {
+	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.MaxConnsPerOrg = 2 }})
+	h.connect("small", "a", map[string]any{"services": []string{"s"}})
+	h.connect("small", "b", map[string]any{"services": []string{"s"}})
+	third := wstest.Dial(t, h.wsURL+"?access_token="+h.token("small", "c"), wstest.Options{})
+	third.ExpectClose(int(CloseTooManyConns))
+	h.connect("other-org", "c", map[string]any{"services": []string{"s"}}) // other orgs unaffected
+	if v := h.srv.metrics.rejects[CloseTooManyConns].Get(); v != 1 {
+		t.Fatalf("limit rejections counted %d, want 1", v)
+	}
+}
+
 func TestHandshakeRatePerIP(t *testing.T) {
 	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.HandshakeRate, c.HandshakeBurst = 1, 3 }})
 	tok := h.token("rate", "u")

@@ -34,9 +34,10 @@ type orgTail struct {
 	h          *hub
 	org        string
 	inbox      chan notification
-	kick       chan struct{} // cap 1: catch up from the log
-	subscribed chan struct{} // cap 1: the feed confirmed the subscription
-	ready      chan struct{} // closed once seq and epoch are known
+	kick       chan struct{}   // cap 1: catch up from the log
+	subscribed chan struct{}   // cap 1: the feed confirmed the subscription
+	ready      chan struct{}   // closed once seq and epoch are known
+	after      <-chan struct{} // a previous tail's UNSUBSCRIBE to wait for (nil: none)
 
 	// Owned by run; epoch is also written under mu so fallback clients can
 	// read it.
@@ -133,6 +134,13 @@ func tailTick(idle time.Duration) time.Duration {
 // one published before is at or below the head — none falls in between.
 func (t *orgTail) start() bool {
 	s := t.h.s
+	if t.after != nil {
+		select {
+		case <-t.after:
+		case <-s.stop:
+			return false
+		}
+	}
 	backoff := 50 * time.Millisecond
 	for {
 		if err := s.feed.Subscribe(t.org); err == nil {
