@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rtgw/realtime/internal/wstest"
 	"github.com/rtgw/realtime/store"
 )
@@ -173,6 +175,48 @@ func TestStaleNotificationsDoNotResetTwice(t *testing.T) {
 	h.srv.hub.onEvent(org, "not-"+epoch, store.Event{Seq: 1, Service: "s", Type: "t", Data: []byte(`1`)})
 	h.publish(org, "s", "t", `1`)
 	if got := c.Events(1); got[0].Seq != 1 {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+// The log going backwards under the same epoch (a failover that lost
+// acknowledged writes, an old snapshot restored) rotates the epoch, so
+// every client — connected or not — resyncs instead of later taking reused
+// seqs for events it already has.
+func TestLogRewindRotatesEpoch(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	org := "rewind"
+	c, ack := h.connect(org, "u", map[string]any{"services": []string{"s"}})
+	for i := 0; i < 5; i++ {
+		h.publish(org, "s", "t", `1`)
+	}
+	c.Events(5)
+	// Rewind to seq 3 the way a lossy failover would: same epoch, shorter
+	// log, lower counter. Then the node loses its pub/sub link and
+	// resubscribes, as it does when a master dies.
+	ctx := t.Context()
+	key := "realtime:{rewind}:log"
+	kept, err := h.rdb.XRangeN(ctx, key, "-", "+", 3).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rdb.Del(ctx, key) // a stream remembers its top ID: rebuild it as the replica had it
+	for _, m := range kept {
+		if err := h.rdb.XAdd(ctx, &redis.XAddArgs{Stream: key, ID: m.ID, Values: m.Values}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.rdb.Set(ctx, "realtime:{rewind}:seq", 3, 0)
+	if err := h.rdb.ClientKillByFilter(ctx, "TYPE", "pubsub").Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.ExpectClose(int(CloseInternalError))
+	c2, ack2 := h.connect(org, "u", map[string]any{"services": []string{"s"}, "lastSeq": 5, "epoch": ack.Epoch})
+	if ack2.Recovered == nil || *ack2.Recovered || ack2.Epoch == ack.Epoch {
+		t.Fatalf("after the rewind: %s, want recovered:false with a new epoch", ack2.Raw)
+	}
+	h.publish(org, "s", "t", `2`)
+	if got := c2.Events(1); got[0].Seq != 4 {
 		t.Fatalf("got %+v", got)
 	}
 }

@@ -14,6 +14,9 @@ type EventLog interface {
 	// they belong to, read atomically.
 	ReadAfter(ctx context.Context, org string, after int64, limit int) (store.Page, error)
 	Publish(ctx context.Context, org string, evs ...store.Input) (first, last int64, err error)
+	// RotateEpoch replaces org's epoch if it is still seen (keeping the
+	// log) and returns the epoch in force.
+	RotateEpoch(ctx context.Context, org, seen string) (string, error)
 	// Watch starts the node's notification feed: onEvent for every event
 	// published to a subscribed org (in seq order per org, possibly with
 	// gaps the caller repairs with Range), onSubscribed whenever a

@@ -284,6 +284,19 @@ func (t *orgTail) checkEpoch() {
 		t.needCatch = true
 		return
 	}
+	if head.Epoch == t.epoch && head.Seq < t.lastSeq() {
+		// The log went backwards under the same epoch (a failover lost
+		// acknowledged writes, or an old snapshot was restored): its next
+		// publishes would reuse seqs clients already applied. A new epoch
+		// makes every such client resync, here and on every other node.
+		if _, err := t.h.s.cfg.Log.RotateEpoch(ctx, t.org, head.Epoch); err != nil {
+			t.h.s.metrics.redisErrors.Inc()
+			t.needCatch = true
+			return
+		}
+		t.h.s.log.Warn().Str("org", t.org).Int64("log_seq", head.Seq).Int64("delivered_seq", t.lastSeq()).
+			Msg("event log went backwards under the same epoch; rotated the epoch so clients resync")
+	}
 	if head.Epoch != t.epoch || head.Seq < t.lastSeq() {
 		t.resetEpoch()
 	}

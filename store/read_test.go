@@ -56,3 +56,25 @@ func TestMaxEventBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRotateEpoch(t *testing.T) {
+	srv := redistest.Start(t)
+	log, _ := store.New(store.Config{Client: srv.Client(t)})
+	ctx := context.Background()
+	org := redistest.UniqueName(t)
+	log.Publish(ctx, org, store.Input{Service: "s", Type: "t", Data: json.RawMessage(`1`)})
+	head, _ := log.Head(ctx, org)
+	next, err := log.RotateEpoch(ctx, org, head.Epoch)
+	if err != nil || next == head.Epoch || next == "" {
+		t.Fatalf("rotate: %q %v", next, err)
+	}
+	// A second caller that saw the old epoch does not rotate again.
+	again, err := log.RotateEpoch(ctx, org, head.Epoch)
+	if err != nil || again != next {
+		t.Fatalf("second rotate: %q %v, want %q", again, err, next)
+	}
+	after, _ := log.Head(ctx, org)
+	if after.Epoch != next || after.Seq != 1 {
+		t.Fatalf("head after rotate: %+v (the log must be kept)", after)
+	}
+}

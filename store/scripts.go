@@ -22,4 +22,8 @@ var (
 	//go:embed lua/head.lua
 	headSrc    string
 	headScript = redis.NewScript(headSrc)
+
+	//go:embed lua/rotate.lua
+	rotateSrc    string
+	rotateScript = redis.NewScript(rotateSrc)
 )
