@@ -113,26 +113,30 @@ func TestIdleConnectionsCostNoGoroutines(t *testing.T) {
 }
 
 func TestDeadPeerClosedWithinTwoIntervals(t *testing.T) {
-	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.PingInterval = 200 * time.Millisecond }})
-	c, _ := h.connect("dead", "u", map[string]any{"services": []string{"s"}})
-	// A peer that never answers: we just stop reading (no pongs).
+	const interval = 400 * time.Millisecond
+	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.PingInterval = interval }})
+	h.connect("dead", "u", map[string]any{"services": []string{"s"}})
+	// A peer that never answers: we just stop reading (no pongs). The
+	// last frame it sent was the handshake, just before start.
 	start := time.Now()
-	waitFor(t, 2*time.Second, "dead peer closed", func() bool { return h.srv.reg.len() == 0 })
-	if el := time.Since(start); el > 400*time.Millisecond+100*time.Millisecond {
-		t.Fatalf("dead peer closed after %v, want within two intervals (400ms)", el)
+	waitFor(t, 5*time.Second, "dead peer closed", func() bool { return h.srv.reg.len() == 0 })
+	// By design: silence over 1.5 intervals, checked every interval/4, so
+	// at most 1.75 intervals; 250ms more is scheduling slack on a loaded box.
+	if el := time.Since(start); el > 2*interval+250*time.Millisecond {
+		t.Fatalf("dead peer closed after %v, want within two intervals (%v)", el, 2*interval)
 	}
-	_ = c
 	if h.srv.metrics.deadPeers.Get() != 1 {
 		t.Fatal("dead peer not counted")
 	}
 }
 
 func TestLivePeerKeptAliveByPings(t *testing.T) {
-	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.PingInterval = 100 * time.Millisecond }})
+	const interval = 400 * time.Millisecond // generous: this box is shared and noisy
+	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.PingInterval = interval }})
 	c, _ := h.connect("alive", "u", map[string]any{"services": []string{"s"}})
 	// The test client answers control pings while reading; read for five
 	// intervals and check it sees JSON pings and stays connected.
-	deadline := time.Now().Add(500 * time.Millisecond)
+	deadline := time.Now().Add(5 * interval)
 	pings := 0
 	for time.Now().Before(deadline) {
 		m, err := c.ReadIncludingPings(time.Until(deadline))
