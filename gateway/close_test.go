@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"fmt"
+
 	"github.com/rtgw/realtime/internal/wstest"
 
 	"bytes"

@@ -135,124 +135,6 @@ func (s *Server) resumePoint(ctx context.Context, org string, head store.Head, h
 	return last, &ok, page, nil
 }
 
-// attach joins the org tail at pos of the log incarnation epoch. When the
-// tail has moved past pos it streams the difference from the log, page by
-// page, and tries again; the tail's lock makes the final step atomic with
-// its fan-out. When the tail knows another epoch than the one the client
-// was acked with, one of them is stale: the tail is told to re-check, and
-// the client either joins once they agree or is closed to resync.
-func (c *conn) attach(pos int64, epoch string, services []string) error {
-	t := c.s.hub.acquire(c.org)
-	c.mu.Lock()
-	if c.state >= stateClosing {
-		c.mu.Unlock()
-		t.release()
-		return nil
-	}
-	c.tail, c.services = t, services
-	c.mu.Unlock()
-	if !t.waitReady(c.s.cfg.RedisTimeout) {
-		return disconnect(CloseInternalError, "event log unavailable, retry")
-	}
-	epochRetries := 0
-	for {
-		behind, changed, err := t.join(c, pos, epoch, services)
-		if errors.Is(err, errEpochMismatch) && epochRetries < 2 {
-			epochRetries++
-			t.poke()
-			c.s.waitChange(changed, c.s.cfg.RedisTimeout, nil)
-			continue
-		}
-		if errors.Is(err, errEpochMismatch) {
-			return errLogReset
-		}
-		if err != nil || behind == 0 {
-			return err
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.RedisTimeout)
-		p, err := c.s.cfg.Log.ReadAfter(ctx, c.org, pos, c.s.cfg.ReplayPageSize)
-		cancel()
-		if err != nil {
-			c.s.metrics.redisErrors.Inc()
-			return disconnect(CloseInternalError, "event log unavailable, retry")
-		}
-		page := p.Events
-		if p.Epoch != epoch {
-			t.poke()
-			return errLogReset
-		}
-		if len(page) == 0 || page[0].Seq != pos+1 {
-			// Trimmed while we read: the client's position is void now.
-			// It reconnects with its lastSeq and is told recovered:false.
-			return disconnect(CloseInternalError, "replay gap: events trimmed during replay")
-		}
-		if !c.replay(page, services) {
-			return nil
-		}
-		pos = page[len(page)-1].Seq
-	}
-}
-
-// replay queues a page of history for this connection, filtered by its
-// services and batched into frames of consecutive same-service events. It
-// waits for the backlog to drain first, so any history fits the bounded
-// queue. It reports false when the connection is gone.
-func (c *conn) replay(page []store.Event, services []string) bool {
-	var run []store.Event
-	n := 0
-	ok := true
-	flush := func() {
-		if len(run) > 0 && ok {
-			f := newFrame(appendEvents(nil, run), c.s.compressThreshold(c))
-			if ok = c.sendPaced(f); ok {
-				n += len(run)
-			}
-			run = run[:0]
-		}
-	}
-	for i := range page {
-		ev := page[i]
-		if !contains(services, ev.Service) {
-			continue
-		}
-		sanitizeEvent(&ev)
-		if len(run) > 0 && breakRun(run, ev, c.s.maxFrameBytes()) {
-			flush()
-		}
-		run = append(run, ev)
-	}
-	flush()
-	c.s.metrics.replayed.Add(n)
-	c.s.metrics.delivered.Add(n)
-	return ok
-}
-
-// sendPaced queues a replay frame, first waiting for the backlog to drain
-// to half the cap if the frame would not fit, so any history streams
-// through the bounded queue. A client that does not read within
-// CloseTimeout is closed as a slow consumer.
-func (c *conn) sendPaced(f *frame) bool {
-	c.mu.Lock()
-	fits := c.out.bytes+len(f.wire(c.deflate))+frameOverhead <= c.s.cfg.OutboundQueueBytes
-	c.mu.Unlock()
-	if !fits && !c.waitDrained(c.s.cfg.CloseTimeout) {
-		if c.currentState() < stateClosing {
-			c.s.metrics.slowConsumers.Inc()
-			c.closeWith(disconnect(CloseSlowConsumer, "client did not read its replay"))
-		}
-		return false
-	}
-	c.send(f)
-	return c.currentState() < stateClosing
-}
-
-func (s *Server) compressThreshold(c *conn) int {
-	if !c.deflate {
-		return -1
-	}
-	return s.cfg.CompressThreshold
-}
-
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
@@ -273,10 +155,15 @@ func dedupe(list []string) []string {
 }
 
 var (
-	errTailStopped   = errors.New("org tail stopped")
-	errReplayGap     = errors.New("events trimmed during replay")
+	errTailStopped = errors.New("org tail stopped")
+
+	errReplayGap = errors.New("events trimmed during replay")
+
 	errEpochMismatch = errors.New("tail and client know different epochs")
+
 	// errLogReset closes a client whose log incarnation is gone; it
+
 	// reconnects and is told recovered:false.
+
 	errLogReset = disconnect(CloseInternalError, "event log was reset; reconnect to resync")
 )
