@@ -142,3 +142,19 @@ func appendFlatEvent(b []byte, ev store.Event) []byte {
 	b = appendTime(b, time.UnixMilli(ev.TS))
 	return append(b, `"}`...)
 }
+
+// tailFor attaches a fallback request to the org's tail, answering 503 when
+// the tail cannot start (Redis unreachable). The caller releases the tail.
+func (s *Server) tailFor(w http.ResponseWriter, org string) (*orgTail, bool) {
+	t := s.hub.acquire(org)
+	if !t.waitReady(s.cfg.RedisTimeout) {
+		t.release()
+		writeUnavailable(w)
+		return nil, false
+	}
+	return t, true
+}
+
+func writeUnavailable(w http.ResponseWriter) {
+	writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+}

@@ -32,7 +32,7 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 	}
 	head, pos, recovered, err := s.start(r.Context(), req)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+		writeUnavailable(w)
 		return
 	}
 	s.metrics.polls.Inc()
@@ -40,12 +40,11 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 		s.writePoll(w, nil, pos, head.Epoch, recovered)
 		return
 	}
-	t := s.hub.acquire(req.claims.Org)
-	defer t.release()
-	if !t.waitReady(s.cfg.RedisTimeout) {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+	t, ok := s.tailFor(w, req.claims.Org)
+	if !ok {
 		return
 	}
+	defer t.release()
 	deadline := time.Now().Add(wait)
 	var out []store.Event
 	for {
@@ -56,7 +55,7 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 			s.writePoll(w, nil, v.seq, v.epoch, &notRecovered)
 			return
 		case err != nil:
-			writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+			writeUnavailable(w)
 			return
 		}
 		for _, ev := range evs {

@@ -24,15 +24,14 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	}
 	head, pos, recovered, err := s.start(r.Context(), req)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+		writeUnavailable(w)
 		return
 	}
-	t := s.hub.acquire(req.claims.Org)
+	t, ok := s.tailFor(w, req.claims.Org)
+	if !ok {
+		return
+	}
 	defer t.release()
-	if !t.waitReady(s.cfg.RedisTimeout) {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
-		return
-	}
 	s.metrics.sseStreams.Inc()
 	defer s.metrics.sseStreams.Dec()
 	w.Header().Set("Content-Type", "text/event-stream")
