@@ -30,7 +30,7 @@ func benchTail(b *testing.B, n int) (*orgTail, []*conn) {
 func drain(s *Server, conns []*conn) {
 	for _, c := range conns {
 		c.mu.Lock()
-		c.out.advance(c.out.bytes, c.deflate)
+		c.out.advance(c.out.bytes-c.out.n*frameOverhead, c.deflate) // bytes includes the per-frame charge
 		c.scheduled = false
 		c.mu.Unlock()
 	}
