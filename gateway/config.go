@@ -38,6 +38,12 @@ type Config struct {
 	// Behind a proxy every client shares the proxy's address: limit there.
 	HandshakeRate  float64
 	HandshakeBurst int
+	// PublishRate is the sustained client publishes per second one user may
+	// send on this node (burst 2×). Default 10.
+	PublishRate float64
+	// Publishers is the number of goroutines appending client publishes to
+	// the log. Default 8.
+	Publishers int
 	// APIKey guards POST /v2/realtime/publish and GET /v2/realtime/metrics.
 	// Empty disables both endpoints (they answer 401).
 	APIKey string
@@ -135,6 +141,10 @@ func (c *Config) setDefaults() error {
 	defInt(&c.Workers, 16*runtime.GOMAXPROCS(0))
 	defInt(&c.Writers, 2*runtime.GOMAXPROCS(0))
 	defInt(&c.Joiners, 64)
+	defInt(&c.Publishers, 8)
+	if c.PublishRate <= 0 {
+		c.PublishRate = 10
+	}
 	if c.MaxConnsPerUser == 0 {
 		c.MaxConnsPerUser = 20
 	}

@@ -57,6 +57,7 @@ type conn struct {
 	frag    fragBuf    // a fragmented message being reassembled
 	partial []byte     // an incomplete frame, kept until the rest arrives
 	hs      *handshake // the accepted handshake, handed to a joiner
+	rooms   roomSet    // room filter, set before the join, read-only after
 
 	partialSince atomic.Int64 // unix nanos when partial became non-empty, 0 if empty (read by the sweep)
 

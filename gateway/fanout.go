@@ -36,12 +36,14 @@ func (t *orgTail) fanout(batch []store.Event) {
 		if len(set) > 0 {
 			t.buf = appendEvents(t.buf[:0], run)
 			f := newFrame(t.buf, s.cfg.CompressThreshold)
-			f.ts, f.metrics = run[len(run)-1].TS, s.metrics
+			f.ts, f.metrics, f.room = run[len(run)-1].TS, s.metrics, roomOf(run[0].Data)
 			if f.deflated != nil {
 				s.metrics.compressed.Inc()
 			}
 			for c := range set {
-				c.send(f)
+				if c.rooms.wants(run[0].Service, f.room) {
+					c.send(f)
+				}
 			}
 			s.metrics.delivered.Add(len(set) * len(run))
 		}
@@ -69,6 +71,9 @@ func (t *orgTail) runBreakLocked(run []store.Event, next store.Event) bool {
 // larger than maxBytes still travels, alone in its frame.
 func breakRun(run []store.Event, next store.Event, maxBytes int) bool {
 	if next.Service != run[0].Service || len(run) >= maxEventsPerFrame {
+		return true
+	}
+	if roomOf(next.Data) != roomOf(run[0].Data) {
 		return true
 	}
 	size := len(next.Data) + eventEnvelope

@@ -47,9 +47,9 @@ func (l *connLimits) release(org, user string) {
 	}
 }
 
-// ipRate is a token bucket per remote IP for upgrade attempts, so one
-// address cannot flood the node with handshakes (each costs a JWT check
-// and, once accepted, Redis reads). Memory is bounded: buckets idle for a
+// ipRate is a token bucket per key: per remote IP for upgrade attempts, so
+// one address cannot flood the node with handshakes (each costs a JWT check
+// and, once accepted, Redis reads), and per user for client publishes. Memory is bounded: buckets idle for a
 // minute are dropped by the sweep, and past maxIPs distinct addresses new
 // ones are refused until the sweep frees room.
 type ipRate struct {
@@ -73,12 +73,17 @@ func newIPRate(perSecond float64, burst int) *ipRate {
 
 // allow takes a token for the address in remoteAddr ("ip:port").
 func (r *ipRate) allow(remoteAddr string, now time.Time) bool {
-	if r.rate <= 0 {
-		return true
-	}
 	ip, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		ip = remoteAddr
+	}
+	return r.allowKey(ip, now)
+}
+
+// allowKey takes a token for key (an IP, or an org and user).
+func (r *ipRate) allowKey(ip string, now time.Time) bool {
+	if r.rate <= 0 {
+		return true
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -27,32 +27,33 @@ var allCloseCodes = []CloseCode{
 // Prometheus endpoint and the JSON endpoint both read it. Handles are
 // resolved once in newServerMetrics; the hot path only does atomic adds.
 type serverMetrics struct {
-	set            *metrics.Set
-	active         *metrics.Gauge
-	opened         *metrics.Counter
-	delivered      *metrics.Counter
-	compressed     *metrics.Counter
-	replayed       *metrics.Counter
-	unrecovered    *metrics.Counter
-	tails          *metrics.Gauge
-	slowConsumers  *metrics.Counter
-	deadPeers      *metrics.Counter
-	partialFrames  *metrics.Counter
-	originRefused  *metrics.Counter
-	rateLimited    *metrics.Counter
-	redisErrors    *metrics.Counter
-	inboxOverflows *metrics.Counter
-	deliveryDelay  *metrics.PrometheusHistogram
-	replaySize     *metrics.PrometheusHistogram
-	publishOK      *metrics.Counter
-	publishBad     *metrics.Counter
-	publishAuth    *metrics.Counter
-	publishFailed  *metrics.Counter
-	polls          *metrics.Counter
-	sseStreams     *metrics.Gauge
-	fallbacks      map[rollout.Reason]*metrics.Counter // read-only after init
-	closes         map[CloseCode]*metrics.Counter      // read-only after init
-	rejects        map[CloseCode]*metrics.Counter      // read-only after init
+	set             *metrics.Set
+	active          *metrics.Gauge
+	opened          *metrics.Counter
+	delivered       *metrics.Counter
+	compressed      *metrics.Counter
+	replayed        *metrics.Counter
+	unrecovered     *metrics.Counter
+	tails           *metrics.Gauge
+	slowConsumers   *metrics.Counter
+	deadPeers       *metrics.Counter
+	partialFrames   *metrics.Counter
+	originRefused   *metrics.Counter
+	rateLimited     *metrics.Counter
+	redisErrors     *metrics.Counter
+	inboxOverflows  *metrics.Counter
+	deliveryDelay   *metrics.PrometheusHistogram
+	replaySize      *metrics.PrometheusHistogram
+	publishOK       *metrics.Counter
+	publishBad      *metrics.Counter
+	publishAuth     *metrics.Counter
+	publishFailed   *metrics.Counter
+	polls           *metrics.Counter
+	sseStreams      *metrics.Gauge
+	fallbacks       map[rollout.Reason]*metrics.Counter // read-only after init
+	clientPublishes map[string]*metrics.Counter         // by result; read-only after init
+	closes          map[CloseCode]*metrics.Counter      // read-only after init
+	rejects         map[CloseCode]*metrics.Counter      // read-only after init
 }
 
 func newServerMetrics() *serverMetrics {
@@ -77,20 +78,24 @@ func newServerMetrics() *serverMetrics {
 			[]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}),
 		replaySize: s.NewPrometheusHistogramExt(metricsPrefix+"replay_events",
 			[]float64{0, 1, 10, 100, 1000, 10000, 100000}),
-		publishOK:     s.NewCounter(metricsPrefix + `publish_requests_total{result="ok"}`),
-		publishBad:    s.NewCounter(metricsPrefix + `publish_requests_total{result="bad_request"}`),
-		publishAuth:   s.NewCounter(metricsPrefix + `publish_requests_total{result="unauthorized"}`),
-		publishFailed: s.NewCounter(metricsPrefix + `publish_requests_total{result="error"}`),
-		polls:         s.NewCounter(metricsPrefix + "long_polls_total"),
-		sseStreams:    s.NewGauge(metricsPrefix+"sse_streams_active", nil),
-		fallbacks:     make(map[rollout.Reason]*metrics.Counter),
-		closes:        make(map[CloseCode]*metrics.Counter),
-		rejects:       make(map[CloseCode]*metrics.Counter),
+		publishOK:       s.NewCounter(metricsPrefix + `publish_requests_total{result="ok"}`),
+		publishBad:      s.NewCounter(metricsPrefix + `publish_requests_total{result="bad_request"}`),
+		publishAuth:     s.NewCounter(metricsPrefix + `publish_requests_total{result="unauthorized"}`),
+		publishFailed:   s.NewCounter(metricsPrefix + `publish_requests_total{result="error"}`),
+		polls:           s.NewCounter(metricsPrefix + "long_polls_total"),
+		sseStreams:      s.NewGauge(metricsPrefix+"sse_streams_active", nil),
+		fallbacks:       make(map[rollout.Reason]*metrics.Counter),
+		clientPublishes: make(map[string]*metrics.Counter),
+		closes:          make(map[CloseCode]*metrics.Counter),
+		rejects:         make(map[CloseCode]*metrics.Counter),
 	}
 	for _, code := range allCloseCodes {
 		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`
 		m.closes[code] = s.NewCounter(metricsPrefix + "disconnects_total" + label)
 		m.rejects[code] = s.NewCounter(metricsPrefix + "handshakes_rejected_total" + label)
+	}
+	for _, r := range []string{"ok", "not_allowed", "rate_limited", "busy", "error"} {
+		m.clientPublishes[r] = s.NewCounter(metricsPrefix + `client_publishes_total{result="` + r + `"}`)
 	}
 	for _, r := range []rollout.Reason{rollout.ReasonDisabled, rollout.ReasonDenied, rollout.ReasonPercent, reasonKillSwitch} {
 		m.fallbacks[r] = s.NewCounter(metricsPrefix + `fallbacks_total{reason="` + string(r) + `"}`)

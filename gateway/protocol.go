@@ -16,10 +16,11 @@ import (
 // Unknown fields are ignored so that older and newer clients interoperate;
 // the org is never read from here — it comes from the token.
 type handshake struct {
-	Services []string `json:"services"`
-	Version  int      `json:"version"`
-	LastSeq  *int64   `json:"lastSeq"`
-	Epoch    string   `json:"epoch"`
+	Services []string            `json:"services"`
+	Version  int                 `json:"version"`
+	LastSeq  *int64              `json:"lastSeq"`
+	Epoch    string              `json:"epoch"`
+	Rooms    map[string][]string `json:"rooms"` // optional: per service, receive only these rooms
 }
 
 // parseHandshake validates the first message. Errors are Disconnects with
@@ -55,8 +56,24 @@ func checkHandshake(h handshake, maxServices int) (handshake, error) {
 	if len(h.Epoch) > 64 {
 		return h, disconnect(CloseBadHandshake, "epoch too long")
 	}
+	for svc, rooms := range h.Rooms {
+		if !contains(h.Services, svc) {
+			return h, disconnect(CloseBadHandshake, "rooms given for a service not subscribed")
+		}
+		if len(rooms) == 0 || len(rooms) > maxRooms {
+			return h, disconnect(CloseBadHandshake, "rooms of a service: 1 to "+strconv.Itoa(maxRooms))
+		}
+		for _, r := range rooms {
+			if !store.ValidName(r) {
+				return h, disconnect(CloseBadHandshake, "invalid room name")
+			}
+		}
+	}
 	return h, nil
 }
+
+// maxRooms caps the rooms one handshake may name per service.
+const maxRooms = 64
 
 // jsonProblem describes a decode error without echoing client input.
 func jsonProblem(err error) string {

@@ -131,3 +131,7 @@ func itoa(i int) string {
 	b, _ := json.Marshal(i)
 	return string(b)
 }
+
+func isInvalidEvent(err error) bool {
+	return errors.Is(err, store.ErrInvalidEvent) || errors.Is(err, store.ErrInvalidOrg) || errors.Is(err, store.ErrTooManyEvents)
+}

@@ -84,7 +84,7 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 	}
 	for i := range page {
 		ev := page[i]
-		if !contains(services, ev.Service) {
+		if !contains(services, ev.Service) || !c.rooms.wants(ev.Service, roomOf(ev.Data)) {
 			continue
 		}
 		sanitizeEvent(&ev)

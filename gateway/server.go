@@ -35,6 +35,10 @@ type Server struct {
 	origins originPolicy
 	limits  *connLimits
 	ipRate  *ipRate
+	pubRate *ipRate
+	// publishes is the bounded queue of client publishes for the publisher
+	// goroutines.
+	publishes chan publishJob
 
 	stop      chan struct{} // closed when the node stops: every goroutine exits
 	drain     chan struct{} // closed when the drain starts: fallback streams end
@@ -65,6 +69,8 @@ func New(cfg Config) (*Server, error) {
 	s.origins = newOriginPolicy(cfg.AllowedOrigins)
 	s.limits = newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
 	s.ipRate = newIPRate(cfg.HandshakeRate, cfg.HandshakeBurst)
+	s.pubRate = newIPRate(cfg.PublishRate, int(2*cfg.PublishRate))
+	s.publishes = make(chan publishJob, publishQueue)
 	var err error
 	if s.rpoll, err = netpoll.New(netpoll.Config{Events: netpoll.Readable}); err != nil {
 		return nil, err
@@ -80,6 +86,9 @@ func New(cfg Config) (*Server, error) {
 	startWorkers(s.joiners, cfg.Joiners, func() struct{} { return struct{}{} }, func(c *conn, _ struct{}) { c.runJoin() })
 	startWorkers(s.writers, cfg.Writers, func() *netpoll.Iovecs { return netpoll.NewIovecs(64) }, (*conn).flush)
 	s.spawn(s.sweep)
+	for i := 0; i < cfg.Publishers; i++ {
+		s.spawn(s.runPublisher)
+	}
 	s.routes()
 	return s, nil
 }

@@ -32,6 +32,8 @@ func (c *conn) onMessage(op ws.OpCode, msg []byte) error {
 	}
 	switch m.Type {
 	case "pong":
+	case "publish":
+		c.publish(msg)
 	case "ping":
 		c.send(controlFrameText(pingReply(time.Now())))
 	default:
@@ -63,6 +65,7 @@ func (c *conn) handshake(msg []byte) error {
 		}
 	}
 	c.hs = &h
+	c.rooms = newRoomSet(h.Rooms)
 	c.setState(stateJoining)
 	c.s.joiners.push(c)
 	return nil

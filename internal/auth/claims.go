@@ -17,6 +17,10 @@ type Claims struct {
 	// token may subscribe to. Nil (claim absent) means any; an empty,
 	// non-nil slice (claim is []) means none.
 	Services []string
+	// Publish is the optional "publish" claim: the services this token may
+	// publish to over its connection (chat and other client-to-client
+	// messages). Nil or empty: none.
+	Publish []string
 	// Expiry is the "exp" claim.
 	Expiry time.Time
 }
@@ -36,6 +40,9 @@ func (c Claims) Allows(service string) bool {
 	return slices.Contains(c.Services, service)
 }
 
+// MayPublish reports whether the token may publish to service.
+func (c Claims) MayPublish(service string) bool { return slices.Contains(c.Publish, service) }
+
 // check returns the reason c could not have come from a valid token, or ""
 // if it could. Verify and Sign share it, so Sign cannot mint a token that
 // Verify would refuse.
@@ -51,6 +58,11 @@ func (c Claims) check() string {
 	for _, s := range c.Services {
 		if !servicePattern.MatchString(s) {
 			return reasonServices
+		}
+	}
+	for _, s := range c.Publish {
+		if !servicePattern.MatchString(s) {
+			return reasonPublish
 		}
 	}
 	return ""

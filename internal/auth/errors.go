@@ -30,6 +30,7 @@ const (
 	reasonSubMissing = "claim sub missing"
 	reasonOrg        = "claim org missing or invalid"
 	reasonServices   = "claim services invalid"
+	reasonPublish    = "claim publish invalid"
 	reasonIssuer     = "claim iss invalid"
 	reasonAudience   = "claim aud invalid"
 	// reasonInvalid covers library failures we do not map one by one; it

@@ -45,6 +45,9 @@ func (v *Verifier) payload(c Claims) jwt.MapClaims {
 	if c.Services != nil {
 		p["services"] = c.Services
 	}
+	if c.Publish != nil {
+		p["publish"] = c.Publish
+	}
 	if v.issuer != "" {
 		p["iss"] = v.issuer
 	}

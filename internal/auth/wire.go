@@ -15,6 +15,7 @@ type wireClaims struct {
 	Sub      json.RawMessage  `json:"sub"`
 	Org      json.RawMessage  `json:"org"`
 	Services json.RawMessage  `json:"services"`
+	Publish  json.RawMessage  `json:"publish"`
 	Iss      json.RawMessage  `json:"iss"`
 	Aud      json.RawMessage  `json:"aud"`
 	Exp      *jwt.NumericDate `json:"exp"`
@@ -45,6 +46,9 @@ func (w *wireClaims) claims() (Claims, error) {
 	}
 	if c.Services, ok = rawStrings(w.Services); !ok {
 		return Claims{}, invalid(reasonServices)
+	}
+	if c.Publish, ok = rawStrings(w.Publish); !ok {
+		return Claims{}, invalid(reasonPublish)
 	}
 	if r := c.check(); r != "" {
 		return Claims{}, invalid(r)

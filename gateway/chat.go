@@ -1,0 +1,122 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/rtgw/realtime/store"
+)
+
+// Client publishes: a connection whose token carries the "publish" claim
+// may send
+//
+//	{"type":"publish","service":"chat","room":"frontdesk","data":{…},"id":"c-1"}
+//
+// and the gateway appends it to the org's log through the same publish
+// script as every other event — so chat has seq, order, replay and history
+// — as {"room","user","id","data"} with the user taken from the token,
+// never from the message. It answers {"type":"published","id","seq"} or an
+// error frame carrying the id; a bad publish never closes the connection.
+
+// clientPublish is a publish message from a client.
+type clientPublish struct {
+	Service string          `json:"service"`
+	Room    string          `json:"room"`
+	ID      string          `json:"id"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// chatEnvelope is what a client publish stores as the event's data.
+type chatEnvelope struct {
+	Room string          `json:"room,omitempty"`
+	User string          `json:"user"`
+	ID   string          `json:"id,omitempty"`
+	Data json.RawMessage `json:"data"`
+}
+
+// publishJob is one accepted client publish waiting for a publisher.
+type publishJob struct {
+	c   *conn
+	id  string
+	svc string
+	env []byte
+}
+
+// publishQueue bounds client publishes waiting for Redis on a node; past it
+// clients get "busy" instead of the node growing a backlog.
+const publishQueue = 1024
+
+// publish validates a client publish on the reader and hands it to the
+// publisher pool (the Redis call must not hold a reader).
+func (c *conn) publish(msg []byte) {
+	var p clientPublish
+	if err := json.Unmarshal(msg, &p); err != nil {
+		c.sendPublishError("", "bad_publish", "publish is not valid JSON: "+jsonProblem(err))
+		return
+	}
+	switch {
+	case len(p.ID) > 64:
+		c.sendPublishError("", "bad_publish", "id over 64 bytes")
+	case !store.ValidName(p.Service):
+		c.sendPublishError(p.ID, "bad_publish", "invalid service")
+	case p.Room != "" && !store.ValidName(p.Room):
+		c.sendPublishError(p.ID, "bad_publish", "invalid room")
+	case len(p.Data) == 0 || !json.Valid(p.Data):
+		c.sendPublishError(p.ID, "bad_publish", "data is missing or not JSON")
+	case !c.claims.MayPublish(p.Service):
+		c.s.metrics.clientPublishes["not_allowed"].Inc()
+		c.sendPublishError(p.ID, "publish_not_allowed", "the token may not publish to "+p.Service)
+	case !c.s.pubRate.allowKey(c.org+"\x00"+c.user, time.Now()):
+		c.s.metrics.clientPublishes["rate_limited"].Inc()
+		c.sendPublishError(p.ID, "rate_limited", "too many publishes; slow down")
+	default:
+		env, _ := json.Marshal(chatEnvelope{Room: p.Room, User: c.user, ID: p.ID, Data: p.Data})
+		select {
+		case c.s.publishes <- publishJob{c: c, id: p.ID, svc: p.Service, env: env}:
+		default:
+			c.s.metrics.clientPublishes["busy"].Inc()
+			c.sendPublishError(p.ID, "busy", "node busy; retry")
+		}
+	}
+}
+
+// runPublisher is one publisher goroutine: it appends client publishes to
+// the log and answers each client.
+func (s *Server) runPublisher() {
+	for {
+		select {
+		case <-s.stop:
+			return
+		case j := <-s.publishes:
+			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
+			seq, _, err := s.cfg.Log.Publish(ctx, j.c.org, store.Input{Service: j.svc, Type: "message", Data: j.env})
+			cancel()
+			if err != nil {
+				s.metrics.clientPublishes["error"].Inc()
+				j.c.sendPublishError(j.id, "publish_failed", "could not publish: "+publishProblem(err))
+				continue
+			}
+			s.metrics.clientPublishes["ok"].Inc()
+			j.c.send(controlFrameText([]byte(`{"type":"published","id":` + strconv.Quote(j.id) + `,"seq":` + strconv.FormatInt(seq, 10) + `}`)))
+		}
+	}
+}
+
+func publishProblem(err error) string {
+	if isInvalidEvent(err) {
+		return "event refused (too large or malformed)"
+	}
+	return "event log unavailable"
+}
+
+func (c *conn) sendPublishError(id, code, msg string) {
+	b, _ := json.Marshal(struct {
+		Type    string `json:"type"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		ID      string `json:"id,omitempty"`
+	}{"error", code, msg, id})
+	c.send(controlFrameText(b))
+}
