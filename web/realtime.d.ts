@@ -79,6 +79,13 @@ export interface Realtime {
   readonly epoch: string | null;
   /** Use this token for the next connection; restarts a client stopped by the token rule. */
   setToken(token: string): void;
+  /**
+   * Publish data into a room of service (the token needs the "publish"
+   * claim). Resolves with the event's seq; rejects with an Error whose
+   * `code` is the server's (publish_not_allowed, rate_limited, bad_publish,
+   * busy, publish_failed), or when not connected over WebSocket.
+   */
+  publish(service: string, room: string, data: unknown): Promise<number>;
   /** Stop for good. */
   close(): void;
 }

@@ -59,6 +59,8 @@ class Realtime {
   #interval;
   #lastFrame = 0;
   #openedAt = 0;
+  #pending = new Map(); // publish id → {ok, fail}
+  #nextId = 0;
 
   constructor(o) {
     if (!o || !Array.isArray(o.services) || !o.services.length) {
@@ -95,6 +97,32 @@ class Realtime {
       this.#set(CONNECTING);
       this.#connect(false);
     }
+  }
+
+  /**
+   * Publishes data into room of service over the open WebSocket (the token
+   * needs the "publish" claim). Resolves with the event's seq; rejects
+   * with the server's error, or when not connected over WebSocket.
+   */
+  publish(service, room, data) {
+    const s = this.#sock;
+    if (!s || !s.acked || this.#state !== OPEN) {
+      return Promise.reject(new Error('realtime: publish needs an open WebSocket'));
+    }
+    const id = 'p' + (++this.#nextId);
+    return new Promise((ok, fail) => {
+      this.#pending.set(id, { ok, fail });
+      s.ws.send(JSON.stringify({ type: 'publish', service, room, data, id }));
+    });
+  }
+
+  #settle(f, err) {
+    const p = f.id && this.#pending.get(f.id);
+    if (!p) return false;
+    this.#pending.delete(f.id);
+    if (err) p.fail(Object.assign(new Error(f.message), { code: f.code }));
+    else p.ok(f.seq);
+    return true;
   }
 
   /** Stops for good: closes the socket, aborts a poll, cancels timers. */
@@ -177,8 +205,11 @@ class Realtime {
       case 'fallback':
         s.fb = f;
         break;
+      case 'published':
+        this.#settle(f, false);
+        break;
       case 'error':
-        this.#emit('onError', f);
+        if (!this.#settle(f, true)) this.#emit('onError', f);
     }
   }
 
