@@ -33,6 +33,8 @@ export interface ResyncInfo {
 export interface Options {
   /** Services of the token's org to receive (1 to 64). */
   services: string[];
+  /** Per service, the only rooms to receive, e.g. {chat: ['frontdesk']} (WebSocket only). */
+  rooms?: Record<string, string[]>;
   /** A fixed token. Give this or getToken. */
   token?: string;
   /**

@@ -177,6 +177,7 @@ class Realtime {
     ws.onopen = () => {
       s.opened = true;
       const h = { services: this.#o.services, version: 1 };
+      if (this.#o.rooms) h.rooms = this.#o.rooms;
       if (this.#lastSeq != null) {
         h.lastSeq = this.#lastSeq;
         if (this.#epoch) h.epoch = this.#epoch;
