@@ -165,7 +165,13 @@ func TestSoak(t *testing.T) {
 	}()
 
 	// Sample the node every 10 s.
-	type sample struct{ at, heap, rss, goroutines, fds float64 }
+	type sample struct {
+		Minute     float64 `json:"minute"`
+		Heap       float64 `json:"heap_bytes"`
+		RSS        float64 `json:"rss_bytes"`
+		Goroutines float64 `json:"goroutines"`
+		FDs        float64 `json:"open_fds"`
+	}
 	var samples []sample
 	start := time.Now()
 	for time.Since(start) < duration {
@@ -175,8 +181,8 @@ func TestSoak(t *testing.T) {
 			t.Fatalf("metrics: %v", err)
 		}
 		samples = append(samples, sample{
-			at: time.Since(start).Minutes(), heap: m["go_memstats_heap_inuse_bytes"], rss: m["process_resident_memory_bytes"],
-			goroutines: m["go_goroutines"], fds: m["process_open_fds"],
+			Minute: time.Since(start).Minutes(), Heap: m["go_memstats_heap_inuse_bytes"], RSS: m["process_resident_memory_bytes"],
+			Goroutines: m["go_goroutines"], FDs: m["process_open_fds"],
 		})
 	}
 	close(stop)
@@ -203,15 +209,15 @@ func TestSoak(t *testing.T) {
 		var sx, sy, sxx, sxy float64
 		n := float64(len(warm))
 		for _, s := range warm {
-			x, y := s.at, get(s)
+			x, y := s.Minute, get(s)
 			sx, sy, sxx, sxy = sx+x, sy+y, sxx+x*x, sxy+x*y
 		}
 		return (n*sxy - sx*sy) / (n*sxx - sx*sx), sy / n
 	}
 	report := map[string][2]float64{}
 	for name, get := range map[string]func(sample) float64{
-		"heap_bytes": func(s sample) float64 { return s.heap }, "rss_bytes": func(s sample) float64 { return s.rss },
-		"goroutines": func(s sample) float64 { return s.goroutines }, "open_fds": func(s sample) float64 { return s.fds },
+		"heap_bytes": func(s sample) float64 { return s.Heap }, "rss_bytes": func(s sample) float64 { return s.RSS },
+		"goroutines": func(s sample) float64 { return s.Goroutines }, "open_fds": func(s sample) float64 { return s.FDs },
 	} {
 		per, mean := slope(get)
 		report[name] = [2]float64{per, mean}
@@ -228,7 +234,7 @@ func TestSoak(t *testing.T) {
 	// not drift by 5% of their mean over the run. The heap is sampled
 	// between GCs and swings with them, so it is judged on thirds: the last
 	// third's mean may not exceed the middle third's by a quarter.
-	span := warm[len(warm)-1].at - warm[0].at
+	span := warm[len(warm)-1].Minute - warm[0].Minute
 	for _, name := range []string{"goroutines", "open_fds"} {
 		per, mean := report[name][0], report[name][1]
 		if per*span > 0.05*mean {
@@ -238,10 +244,10 @@ func TestSoak(t *testing.T) {
 	third := len(samples) / 3
 	mid, last := 0.0, 0.0
 	for _, s := range samples[third : 2*third] {
-		mid += s.heap / float64(third)
+		mid += s.Heap / float64(third)
 	}
 	for _, s := range samples[len(samples)-third:] {
-		last += s.heap / float64(third)
+		last += s.Heap / float64(third)
 	}
 	if last > 1.25*mid {
 		t.Errorf("heap grows: last third averages %.0f bytes, middle third %.0f", last, mid)
