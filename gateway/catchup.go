@@ -13,7 +13,11 @@ func (t *orgTail) take(n notification) {
 	batch := t.batch[:0]
 	defer func() { t.batch = batch[:0] }()
 	for {
-		if n.epoch != t.epoch {
+		if n.eph != nil { // a signal queued between events
+			t.fanout(batch)
+			batch = batch[:0]
+			t.signal(*n.eph)
+		} else if n.epoch != t.epoch {
 			// Either the log was reset, or this is a notification of the
 			// old incarnation still queued after a reset we already did:
 			// ask the log which.

@@ -42,6 +42,7 @@ type publishJob struct {
 	id  string
 	svc string
 	env []byte
+	eph *store.Ephemeral // a signal to send instead of an event
 }
 
 // publishQueue bounds client publishes waiting for Redis on a node; past it
@@ -91,6 +92,13 @@ func (s *Server) runPublisher() {
 			return
 		case j := <-s.publishes:
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
+			if j.eph != nil {
+				if err := s.cfg.Log.SendEphemeral(ctx, j.c.org, *j.eph); err != nil {
+					s.metrics.redisErrors.Inc()
+				}
+				cancel()
+				continue
+			}
 			seq, _, err := s.cfg.Log.Publish(ctx, j.c.org, store.Input{Service: j.svc, Type: "message", Data: j.env})
 			cancel()
 			if err != nil {

@@ -133,3 +133,40 @@ func TestClientPublishRefusals(t *testing.T) {
 		t.Fatalf("%d of 5 publishes limited, want 3 (burst of 2)", limited)
 	}
 }
+
+// Typing indicators reach the room's other clients on the node, are
+// throttled per sender, carry the user from the token, and are never
+// replayed.
+func TestTypingIsEphemeral(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	org := "typing"
+	hs := map[string]any{"services": []string{"chat"}}
+	alice := h.chatClient(org, "alice", []string{"chat"}, hs)
+	bob := h.chatClient(org, "bob", nil, map[string]any{"services": []string{"chat"}, "rooms": map[string][]string{"chat": {"frontdesk"}}})
+	other := h.chatClient(org, "carol", nil, map[string]any{"services": []string{"chat"}, "rooms": map[string][]string{"chat": {"kitchen"}}})
+	for i := 0; i < 5; i++ {
+		alice.Send(map[string]any{"type": "typing", "service": "chat", "room": "frontdesk"})
+	}
+	m := bob.Next(5 * time.Second)
+	var ty struct{ Type, Service, Room, User string }
+	_ = json.Unmarshal(m.Raw, &ty)
+	if ty.Type != "typing" || ty.User != "alice" || ty.Room != "frontdesk" {
+		t.Fatalf("bob got %s", m.Raw)
+	}
+	if m, err := bob.Read(300 * time.Millisecond); err == nil {
+		t.Fatalf("throttling let a second typing through: %s", m.Raw)
+	}
+	if m, err := other.Read(100 * time.Millisecond); err == nil {
+		t.Fatalf("another room got %s", m.Raw)
+	}
+	// Never in the log: a resume from 0 replays nothing.
+	late := wstest.Dial(t, h.wsURL+"?access_token="+h.token(org, "dan"), wstest.Options{})
+	late.Send(map[string]any{"services": []string{"chat"}, "lastSeq": 0})
+	if ack := late.Expect("ack"); ack.Seq != 0 {
+		t.Fatalf("typing reached the log: %s", ack.Raw)
+	}
+	bob.Send(map[string]any{"type": "typing", "service": "chat", "room": "frontdesk"})
+	if m := bob.Expect("error"); m.Code != "publish_not_allowed" {
+		t.Fatalf("typing without the publish claim: %s", m.Raw)
+	}
+}

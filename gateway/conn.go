@@ -53,11 +53,12 @@ type conn struct {
 
 	// Owned by whichever reader holds the connection (one at a time: the read
 	// registration is one-shot and re-armed only when the reader is done).
-	pre     []byte     // bytes the HTTP server buffered past the upgrade request
-	frag    fragBuf    // a fragmented message being reassembled
-	partial []byte     // an incomplete frame, kept until the rest arrives
-	hs      *handshake // the accepted handshake, handed to a joiner
-	rooms   roomSet    // room filter, set before the join, read-only after
+	pre     []byte               // bytes the HTTP server buffered past the upgrade request
+	frag    fragBuf              // a fragmented message being reassembled
+	partial []byte               // an incomplete frame, kept until the rest arrives
+	hs      *handshake           // the accepted handshake, handed to a joiner
+	rooms   roomSet              // room filter, set before the join, read-only after
+	typed   map[string]time.Time // last typing signal per service+room (reader-owned)
 
 	partialSince atomic.Int64 // unix nanos when partial became non-empty, 0 if empty (read by the sweep)
 

@@ -52,12 +52,12 @@ func (l *hookLog) ReadAfter(ctx context.Context, org string, after int64, limit 
 	return p, err
 }
 
-func (l *hookLog) Watch(onEvent func(org, epoch string, ev store.Event), onSubscribed func(org string)) Feed {
+func (l *hookLog) Watch(onEvent func(org, epoch string, ev store.Event), onSubscribed func(org string), onEphemeral func(string, store.Ephemeral)) Feed {
 	return l.EventLog.Watch(func(org, epoch string, ev store.Event) {
 		if !l.drop.Load() {
 			onEvent(org, epoch, ev)
 		}
-	}, onSubscribed)
+	}, onSubscribed, onEphemeral)
 }
 
 func newHookHarness(t *testing.T) (*harness, *hookLog) {

@@ -21,7 +21,10 @@ type EventLog interface {
 	// published to a subscribed org (in seq order per org, possibly with
 	// gaps the caller repairs with Range), onSubscribed whenever a
 	// subscription is (re)confirmed. Both must not block.
-	Watch(onEvent func(org, epoch string, ev store.Event), onSubscribed func(org string)) Feed
+	Watch(onEvent func(org, epoch string, ev store.Event), onSubscribed func(org string), onEphemeral func(org string, e store.Ephemeral)) Feed
+	// SendEphemeral sends a signal to the org's live subscribers on every
+	// node; it is never logged or replayed.
+	SendEphemeral(ctx context.Context, org string, e store.Ephemeral) error
 	// Ping checks that the log is reachable (for /readyz).
 	Ping(ctx context.Context) error
 }

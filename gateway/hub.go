@@ -115,3 +115,19 @@ func (h *hub) stats() (orgs int) {
 	defer h.mu.RUnlock()
 	return len(h.tails)
 }
+
+// onEphemeral is the feed's callback for signals such as typing: queued on
+// the org's tail like a notification (so fan-out never runs on the feed's
+// goroutine), dropped when the tail's inbox is full — signals are at most
+// once by design.
+func (h *hub) onEphemeral(org string, e store.Ephemeral) {
+	t := h.lookup(org)
+	if t == nil {
+		return
+	}
+	select {
+	case t.inbox <- notification{eph: &e}:
+	default:
+		h.s.metrics.inboxOverflows.Inc()
+	}
+}

@@ -79,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 		s.rpoll.Close()
 		return nil, err
 	}
-	s.feed = cfg.Log.Watch(s.hub.onEvent, s.hub.onSubscribed)
+	s.feed = cfg.Log.Watch(s.hub.onEvent, s.hub.onSubscribed, s.hub.onEphemeral)
 	s.spawn(func() { _ = s.rpoll.Run() })
 	s.spawn(func() { _ = s.wpoll.Run() })
 	startWorkers(s.readers, cfg.Workers, newReadState, (*conn).serveRead)

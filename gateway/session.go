@@ -34,6 +34,8 @@ func (c *conn) onMessage(op ws.OpCode, msg []byte) error {
 	case "pong":
 	case "publish":
 		c.publish(msg)
+	case "typing":
+		c.typing(msg)
 	case "ping":
 		c.send(controlFrameText(pingReply(time.Now())))
 	default:

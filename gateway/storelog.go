@@ -20,8 +20,8 @@ type storeLog struct {
 	onError func(error)
 }
 
-func (s storeLog) Watch(onEvent func(org, epoch string, ev store.Event), onSubscribed func(org string)) Feed {
-	return s.NewFeed(store.FeedConfig{OnEvent: onEvent, OnSubscribed: onSubscribed, OnError: s.onError})
+func (s storeLog) Watch(onEvent func(org, epoch string, ev store.Event), onSubscribed func(org string), onEphemeral func(org string, e store.Ephemeral)) Feed {
+	return s.NewFeed(store.FeedConfig{OnEvent: onEvent, OnSubscribed: onSubscribed, OnEphemeral: onEphemeral, OnError: s.onError})
 }
 
 func (s storeLog) Ping(ctx context.Context) error { return s.client.Ping(ctx).Err() }

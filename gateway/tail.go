@@ -16,6 +16,7 @@ const inboxSize = 128
 type notification struct {
 	epoch string
 	ev    store.Event
+	eph   *store.Ephemeral // set for an ephemeral signal instead of an event
 }
 
 // pendingJoin is a connection whose resume point is ahead of the tail (it
@@ -105,6 +106,10 @@ func (t *orgTail) run() {
 	for {
 		select {
 		case n := <-t.inbox:
+			if n.eph != nil {
+				t.signal(*n.eph)
+				continue
+			}
 			t.take(n)
 		case <-t.kick:
 			t.catchUp()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -168,6 +169,14 @@ func (f *Feed) dispatch(msg any) {
 		org, ok := f.keys.orgOfNotify(m.Channel)
 		if !ok {
 			f.cfg.OnError(fmt.Errorf("feed: message on unexpected channel %q: %w", m.Channel, ErrMalformed))
+			return
+		}
+		if strings.HasPrefix(m.Payload, ephemeralMark) {
+			if e, ok := decodeEphemeral(m.Payload); ok {
+				f.cfg.OnEphemeral(org, e)
+			} else {
+				f.cfg.OnError(fmt.Errorf("feed: org %q: ephemeral signal: %w", org, ErrMalformed))
+			}
 			return
 		}
 		epoch, ev, err := decodeNotify(m.Payload)

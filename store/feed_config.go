@@ -18,6 +18,10 @@ type FeedConfig struct {
 	// published while the connection was down are NOT delivered; the caller
 	// fills the gap with Range.
 	OnSubscribed func(org string)
+	// OnEphemeral is called for every ephemeral signal (SendEphemeral) of a
+	// subscribed org. Signals are at most once: none is repeated after a
+	// reconnect.
+	OnEphemeral func(org string, e Ephemeral)
 	// OnError reports problems: lost connections (once per retry), dead-link
 	// detection, malformed notifications. The feed keeps running after each.
 	OnError func(err error)
@@ -32,6 +36,9 @@ type FeedConfig struct {
 func (c FeedConfig) withDefaults() FeedConfig {
 	if c.OnEvent == nil {
 		c.OnEvent = func(string, string, Event) {}
+	}
+	if c.OnEphemeral == nil {
+		c.OnEphemeral = func(string, Ephemeral) {}
 	}
 	if c.OnSubscribed == nil {
 		c.OnSubscribed = func(string) {}

@@ -55,6 +55,8 @@ export interface Options {
   /** The server could not replay what was missed: reload your state, then carry on. */
   onResync?: (info: ResyncInfo) => void;
   onError?: (error: RealtimeError) => void;
+  /** Someone is typing: {type: 'typing', service, room, user}. */
+  onTyping?: (signal: { type: 'typing'; service: string; room: string; user: string }) => void;
   /** Backoff before reconnects, full jitter: random(0, min(cap, base * 2^n)) ms. Default 500. */
   backoffBase?: number;
   /** Default 30000 ms. */
@@ -88,6 +90,8 @@ export interface Realtime {
    * busy, publish_failed), or when not connected over WebSocket.
    */
   publish(service: string, room: string, data: unknown): Promise<number>;
+  /** Tell a room this user is typing (server-throttled, never stored or replayed; needs the publish claim). */
+  typing(room: string, service?: string): void;
   /** Stop for good. */
   close(): void;
 }

@@ -116,6 +116,12 @@ class Realtime {
     });
   }
 
+  /** Tells the room that this user is typing (throttled by the server; never stored). */
+  typing(room, service = 'chat') {
+    const s = this.#sock;
+    if (s && s.acked && this.#state === OPEN) s.ws.send(JSON.stringify({ type: 'typing', service, room }));
+  }
+
   #settle(f, err) {
     const p = f.id && this.#pending.get(f.id);
     if (!p) return false;
@@ -208,6 +214,9 @@ class Realtime {
         break;
       case 'published':
         this.#settle(f, false);
+        break;
+      case 'typing':
+        this.#emit('onTyping', f);
         break;
       case 'error':
         if (!this.#settle(f, true)) this.#emit('onError', f);
