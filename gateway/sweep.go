@@ -31,6 +31,7 @@ func (s *Server) sweep() {
 			}
 			clear(buf)
 			s.ipRate.prune(now)
+			s.pubRate.prune(now)
 		}
 	}
 }

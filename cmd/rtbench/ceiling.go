@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"time"
 )
 
@@ -21,6 +22,8 @@ type ceilingResult struct {
 	Dups         int64          `json:"dups"`
 	WriteErrors  int64          `json:"writeErrors"`
 	Latency      latencyMs      `json:"latencyMs"`
+	ServerCores  float64        `json:"serverCores"`      // CPU the server used during the run
+	NsPerWrite   float64        `json:"serverNsPerWrite"` // server CPU per write: compare with the gateway's ns per delivery
 }
 
 // runCeiling serves the clients from a bare in-process server and measures
@@ -44,6 +47,7 @@ func runCeiling(ctx context.Context, e *env) (*ceilingResult, error) {
 		return nil, fmt.Errorf("ceiling server admitted %d connections, clients report %d", n, conn.OK)
 	}
 	e.prog.phase("ceiling write run")
+	cpu0 := processCPU()
 	done := make(chan blastResult, 1)
 	go func() { done <- srv.blast(o.duration, o.size, o.writers) }()
 	var b blastResult
@@ -55,6 +59,7 @@ func runCeiling(ctx context.Context, e *env) (*ceilingResult, error) {
 			e.prog.tick(p.totals())
 		}
 	}
+	cpu := processCPU() - cpu0
 	snap, err := e.snap(ctx, p, map[string]int64{"ceiling": b.Rounds}, 30*time.Second)
 	if err != nil {
 		return nil, err
@@ -64,6 +69,8 @@ func runCeiling(ctx context.Context, e *env) (*ceilingResult, error) {
 		Writes: b.Writes, Rounds: b.Rounds, Secs: b.Elapsed.Seconds(),
 		WritesPerSec: float64(b.Writes) / b.Elapsed.Seconds(),
 		Loss:         max(loss, gaps), Dups: dups, WriteErrors: b.Errors, Latency: latencyOf(snap.latency)}
+	r.ServerCores = cpu.Seconds() / b.Elapsed.Seconds()
+	r.NsPerWrite = float64(cpu.Nanoseconds()) / float64(max(b.Writes, 1))
 	return r, nil
 }
 
@@ -79,4 +86,13 @@ type latencyMs struct {
 func latencyOf(h histCounts) latencyMs {
 	return latencyMs{P50: ms(h.quantile(0.5)), P99: ms(h.quantile(0.99)), P999: ms(h.quantile(0.999)),
 		Max: ms(h.quantile(1)), Count: h.total()}
+}
+
+// processCPU is the user + system CPU this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -170,6 +170,8 @@ func (st *stepResult) judge(o *options) {
 		st.Why = fmt.Sprintf("%d clients still behind", st.Behind)
 	case time.Duration(st.DrainMs)*time.Millisecond > o.drainMax:
 		st.Why = fmt.Sprintf("backlog: %d ms to deliver after the last publish", st.DrainMs)
+	case o.maxPerFrame > 0 && st.EventsPerFrame > o.maxPerFrame:
+		st.Why = fmt.Sprintf("%.2f events per frame: the gateway is coalescing a backlog", st.EventsPerFrame)
 	case st.PubRate < 0.95*st.Rate:
 		st.Why = fmt.Sprintf("publisher reached only %.0f events/s", st.PubRate)
 	default:

@@ -36,6 +36,7 @@ type options struct {
 	factor      float64
 	withCeiling bool
 	miss        int
+	maxPerFrame float64
 	writers     int
 	jsonOut     bool
 	runID       string
@@ -64,6 +65,7 @@ func parseOptions(scenario string, args []string) (*options, error) {
 	fs.IntVar(&o.steps, "steps", 12, "fanout -find-max: most steps")
 	fs.Float64Var(&o.factor, "factor", 1.5, "fanout -find-max: rate multiplier between steps (bisects after the first failure)")
 	fs.BoolVar(&o.withCeiling, "with-ceiling", false, "fanout: measure the ceiling first, same connections, size and readers")
+	fs.Float64Var(&o.maxPerFrame, "max-events-per-frame", 0, "fanout: a step whose frames carry more events than this on average fails (1.1: the one-event-per-frame ceiling comparison); 0: no limit")
 	fs.IntVar(&o.miss, "miss", 100, "storm: events each org gets while its clients are away")
 	fs.IntVar(&o.writers, "writers", runtime.GOMAXPROCS(0), "ceiling: writer goroutines")
 	fs.BoolVar(&o.jsonOut, "json", false, "print the result as JSON on stdout (the summary goes to stderr)")

@@ -13,6 +13,7 @@ func (r *ceilingResult) print(w io.Writer) {
 	fmt.Fprintf(w, "ceiling: %d connections, %d-byte frames, %d writers\n", r.Conns, r.Size, r.Writers)
 	fmt.Fprintf(w, "  connect     %d ok, %d failed in %.1fs (%.0f/s)\n", r.Connect.OK, r.Connect.Failed, r.Connect.Secs, r.Connect.Rate)
 	fmt.Fprintf(w, "  writes/s    %.0f  (%d writes, %d rounds in %.1fs, %d write errors)\n", r.WritesPerSec, r.Writes, r.Rounds, r.Secs, r.WriteErrors)
+	fmt.Fprintf(w, "  server CPU  %.2f cores, %.0f ns per write\n", r.ServerCores, r.NsPerWrite)
 	fmt.Fprintf(w, "  checks      loss %d  dups %d\n", r.Loss, r.Dups)
 	fmt.Fprintf(w, "  latency ms  p50 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (%d samples)\n", r.Latency.P50, r.Latency.P99, r.Latency.P999, r.Latency.Max, r.Latency.Count)
 }
