@@ -32,10 +32,13 @@ type Server struct {
 	writers *workQueue
 	joiners *workQueue
 	nextID  atomic.Uint64
-	origins originPolicy
-	limits  *connLimits
-	ipRate  *ipRate
-	pubRate *ipRate
+	// unserved holds connections that have not delivered a request yet
+	// (ConnState, ConnContext).
+	unserved sync.Map
+	origins  originPolicy
+	limits   *connLimits
+	ipRate   *ipRate
+	pubRate  *ipRate
 	// publishes is the bounded queue of client publishes for the publisher
 	// goroutines.
 	publishes chan publishJob
@@ -104,7 +107,7 @@ func (s *Server) spawn(f func()) {
 }
 
 // Handler returns the HTTP handler with every route.
-func (s *Server) Handler() http.Handler { return s.router }
+func (s *Server) Handler() http.Handler { return s.served(s.router) }
 
 func (s *Server) routes() {
 	r := chi.NewRouter()

@@ -96,6 +96,10 @@ func TestSlowHeadersCutOff(t *testing.T) {
 		t.Fatalf("cut off after %v, want about the 1s header timeout", el)
 	}
 	t.Logf("slow-header client cut off after %v", el)
+	waitFor(t, 5*time.Second, "cut-off counted", func() bool {
+		m, err := n.Metrics()
+		return err == nil && m["realtime_http_closed_before_request_total"] >= 1
+	})
 }
 
 // Through Sentinel: the node finds the master, serves clients, and after the

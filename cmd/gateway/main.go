@@ -128,6 +128,8 @@ func serve(cfg config, srv *gateway.Server, logger zerolog.Logger) error {
 		Addr:              cfg.Addr,
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: cfg.HeaderTimeout,
+		ConnContext:       srv.ConnContext,
+		ConnState:         srv.ConnState,
 	}
 	errc := make(chan error, 2)
 	go func() { errc <- hs.ListenAndServe() }()
