@@ -45,9 +45,16 @@ type publishJob struct {
 	eph *store.Ephemeral // a signal to send instead of an event
 }
 
-// publishQueue bounds client publishes waiting for Redis on a node; past it
-// clients get "busy" instead of the node growing a backlog.
+// publishQueue bounds client publishes waiting for Redis on a node (split
+// over the publishers); past it clients get "busy" instead of the node
+// growing a backlog.
 const publishQueue = 1024
+
+// publishQueue is this connection's publisher: always the same one, so the
+// connection's messages are appended in the order it sent them.
+func (c *conn) publishQueue() chan<- publishJob {
+	return c.s.publishes[c.id%uint64(len(c.s.publishes))]
+}
 
 // publish validates a client publish on the reader and hands it to the
 // publisher pool (the Redis call must not hold a reader).
@@ -75,7 +82,7 @@ func (c *conn) publish(msg []byte) {
 	default:
 		env, _ := json.Marshal(chatEnvelope{Room: p.Room, User: c.user, ID: p.ID, Data: p.Data})
 		select {
-		case c.s.publishes <- publishJob{c: c, id: p.ID, svc: p.Service, env: env}:
+		case c.publishQueue() <- publishJob{c: c, id: p.ID, svc: p.Service, env: env}:
 		default:
 			c.s.metrics.clientPublishes["busy"].Inc()
 			c.sendPublishError(p.ID, "busy", "node busy; retry")
@@ -85,12 +92,12 @@ func (c *conn) publish(msg []byte) {
 
 // runPublisher is one publisher goroutine: it appends client publishes to
 // the log and answers each client.
-func (s *Server) runPublisher() {
+func (s *Server) runPublisher(q <-chan publishJob) {
 	for {
 		select {
 		case <-s.stop:
 			return
-		case j := <-s.publishes:
+		case j := <-q:
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
 			if j.eph != nil {
 				if err := s.cfg.Log.SendEphemeral(ctx, j.c.org, *j.eph); err != nil {

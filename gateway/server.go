@@ -39,9 +39,10 @@ type Server struct {
 	limits   *connLimits
 	ipRate   *ipRate
 	pubRate  *ipRate
-	// publishes is the bounded queue of client publishes for the publisher
-	// goroutines.
-	publishes chan publishJob
+	// publishes are the bounded queues of client publishes, one per
+	// publisher goroutine; a connection always uses the same one, so its
+	// messages reach the log in the order it sent them.
+	publishes []chan publishJob
 
 	stop      chan struct{} // closed when the node stops: every goroutine exits
 	drain     chan struct{} // closed when the drain starts: fallback streams end
@@ -73,7 +74,10 @@ func New(cfg Config) (*Server, error) {
 	s.limits = newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
 	s.ipRate = newIPRate(cfg.HandshakeRate, cfg.HandshakeBurst)
 	s.pubRate = newIPRate(cfg.PublishRate, int(2*cfg.PublishRate))
-	s.publishes = make(chan publishJob, publishQueue)
+	s.publishes = make([]chan publishJob, cfg.Publishers)
+	for i := range s.publishes {
+		s.publishes[i] = make(chan publishJob, publishQueue/cfg.Publishers+1)
+	}
 	var err error
 	if s.rpoll, err = netpoll.New(netpoll.Config{Events: netpoll.Readable}); err != nil {
 		return nil, err
@@ -89,8 +93,8 @@ func New(cfg Config) (*Server, error) {
 	startWorkers(s.joiners, cfg.Joiners, func() struct{} { return struct{}{} }, func(c *conn, _ struct{}) { c.runJoin() })
 	startWorkers(s.writers, cfg.Writers, func() *netpoll.Iovecs { return netpoll.NewIovecs(64) }, (*conn).flush)
 	s.spawn(s.sweep)
-	for i := 0; i < cfg.Publishers; i++ {
-		s.spawn(s.runPublisher)
+	for _, q := range s.publishes {
+		s.spawn(func() { s.runPublisher(q) })
 	}
 	s.routes()
 	return s, nil

@@ -49,7 +49,7 @@ func (c *conn) typing(msg []byte) {
 	c.typed[key] = now
 	e := store.Ephemeral{Kind: "typing", Service: m.Service, Room: m.Room, User: c.user}
 	select {
-	case c.s.publishes <- publishJob{c: c, eph: &e}:
+	case c.publishQueue() <- publishJob{c: c, eph: &e}:
 	default: // busy node: a typing signal is not worth a queue
 	}
 }
