@@ -43,6 +43,8 @@ type publishJob struct {
 	svc string
 	env []byte
 	eph *store.Ephemeral // a signal to send instead of an event
+	// presence: +1 / -1 for a presence change (eph is its signal)
+	presence int
 }
 
 // publishQueue bounds client publishes waiting for Redis on a node (split
@@ -99,6 +101,11 @@ func (s *Server) runPublisher(q <-chan publishJob) {
 			return
 		case j := <-q:
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
+			if j.presence != 0 {
+				s.presenceJob(ctx, j)
+				cancel()
+				continue
+			}
 			if j.eph != nil {
 				if err := s.cfg.Log.SendEphemeral(ctx, j.c.org, *j.eph); err != nil {
 					s.metrics.redisErrors.Inc()

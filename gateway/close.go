@@ -78,6 +78,8 @@ func (c *conn) destroy() {
 	c.state = stateClosed
 	tail, services := c.tail, c.services
 	c.tail = nil
+	present := c.present
+	c.present = false
 	c.out = outQueue{}
 	if c.drained != nil {
 		close(c.drained)
@@ -95,6 +97,9 @@ func (c *conn) destroy() {
 	c.s.reg.remove(c)
 	if c.counted {
 		c.s.limits.release(c.org, c.user)
+	}
+	if present {
+		c.s.presenceChange(c, -1)
 	}
 	if tail != nil {
 		tail.leave(c, services)

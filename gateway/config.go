@@ -44,6 +44,10 @@ type Config struct {
 	// Publishers is the number of goroutines appending client publishes to
 	// the log. Default 8.
 	Publishers int
+	// PresenceTTL is how long a node's presence entries live without a
+	// heartbeat (sent every PresenceTTL/3): a killed node's users disappear
+	// within it. Default 30s.
+	PresenceTTL time.Duration
 	// APIKey guards POST /v2/realtime/publish and GET /v2/realtime/metrics.
 	// Empty disables both endpoints (they answer 401).
 	APIKey string
@@ -134,6 +138,7 @@ func (c *Config) setDefaults() error {
 	def(&c.RedisTimeout, 3*time.Second)
 	def(&c.TailIdle, 30*time.Second)
 	def(&c.KillSpread, 5*time.Second)
+	def(&c.PresenceTTL, 30*time.Second)
 	defInt(&c.MaxMessageBytes, 64<<10)
 	defInt(&c.MaxServices, 64)
 	defInt(&c.OutboundQueueBytes, 1<<20)

@@ -48,6 +48,7 @@ type conn struct {
 	user    string
 	claims  auth.Claims
 	counted bool // holds a slot in Server.limits
+	present bool // counted in Server.presence; caller holds mu
 
 	lastRead atomic.Int64 // unix nanos of the last frame from the peer
 

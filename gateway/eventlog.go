@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"time"
 
 	"github.com/rtgw/realtime/store"
 )
@@ -25,6 +26,10 @@ type EventLog interface {
 	// SendEphemeral sends a signal to the org's live subscribers on every
 	// node; it is never logged or replayed.
 	SendEphemeral(ctx context.Context, org string, e store.Ephemeral) error
+	// Presence: see store.PresenceBeat, PresenceLeave and Presence.
+	PresenceBeat(ctx context.Context, org, node string, entries []store.PresenceEntry, ttl time.Duration) error
+	PresenceLeave(ctx context.Context, org, node string, e store.PresenceEntry) error
+	Presence(ctx context.Context, org, room string) ([]string, error)
 	// Ping checks that the log is reachable (for /readyz).
 	Ping(ctx context.Context) error
 }

@@ -56,3 +56,13 @@ func roomOf(data []byte) string {
 	}
 	return v.Room
 }
+
+// inRoom reports whether c takes part in room's presence.
+func (c *conn) inRoom(room string) bool {
+	for _, rooms := range c.rooms {
+		if rooms[room] {
+			return true
+		}
+	}
+	return false
+}

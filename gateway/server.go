@@ -39,6 +39,7 @@ type Server struct {
 	limits   *connLimits
 	ipRate   *ipRate
 	pubRate  *ipRate
+	presence *presenceCounts
 	// publishes are the bounded queues of client publishes, one per
 	// publisher goroutine; a connection always uses the same one, so its
 	// messages reach the log in the order it sent them.
@@ -74,6 +75,7 @@ func New(cfg Config) (*Server, error) {
 	s.limits = newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
 	s.ipRate = newIPRate(cfg.HandshakeRate, cfg.HandshakeBurst)
 	s.pubRate = newIPRate(cfg.PublishRate, int(2*cfg.PublishRate))
+	s.presence = newPresenceCounts()
 	s.publishes = make([]chan publishJob, cfg.Publishers)
 	for i := range s.publishes {
 		s.publishes[i] = make(chan publishJob, publishQueue/cfg.Publishers+1)
@@ -93,6 +95,7 @@ func New(cfg Config) (*Server, error) {
 	startWorkers(s.joiners, cfg.Joiners, func() struct{} { return struct{}{} }, func(c *conn, _ struct{}) { c.runJoin() })
 	startWorkers(s.writers, cfg.Writers, func() *netpoll.Iovecs { return netpoll.NewIovecs(64) }, (*conn).flush)
 	s.spawn(s.sweep)
+	s.spawn(s.presenceBeat)
 	for _, q := range s.publishes {
 		s.spawn(func() { s.runPublisher(q) })
 	}
@@ -120,6 +123,7 @@ func (s *Server) routes() {
 	r.Get("/v2/realtime/stream", s.handleStream)
 	r.Get("/v2/realtime/poll", s.handlePoll)
 	r.Get("/v2/realtime/sse", s.handleSSE)
+	r.Get("/v2/realtime/presence", s.handlePresence)
 	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
 	r.Get("/v2/realtime/metrics", s.requireAPIKey(s.handleStats))
 	r.Get("/metrics", s.MetricsHandler().ServeHTTP)

@@ -80,7 +80,16 @@ func (c *conn) runJoin() {
 	}
 	if err := c.join(*c.hs); err != nil {
 		c.fail(err)
+		return
 	}
+	// Present from now on; under c.mu so that destroy, which takes it back,
+	// cannot run in between.
+	c.mu.Lock()
+	if c.state < stateClosing {
+		c.present = true
+		c.s.presenceChange(c, 1)
+	}
+	c.mu.Unlock()
 }
 
 // join decides the rollout, finds the org's position, acknowledges, replays

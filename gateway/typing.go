@@ -57,6 +57,10 @@ func (c *conn) typing(msg []byte) {
 // signal fans an ephemeral signal out to this node's subscribers, encoded
 // once. It runs on the tail's goroutine.
 func (t *orgTail) signal(e store.Ephemeral) {
+	if e.Service == "presence" {
+		t.presenceSignal(e)
+		return
+	}
 	payload := []byte(`{"type":` + strconv.Quote(e.Kind) + `,"service":` + strconv.Quote(e.Service) +
 		`,"room":` + strconv.Quote(e.Room) + `,"user":` + strconv.Quote(e.User) + `}`)
 	f := newFrame(payload, -1)
@@ -65,6 +69,24 @@ func (t *orgTail) signal(e store.Ephemeral) {
 	defer t.mu.Unlock()
 	for c := range t.subs[e.Service] {
 		if c.rooms.wants(e.Service, e.Room) {
+			c.send(f)
+		}
+	}
+}
+
+// presenceSignal sends a presence change to every connection of the org
+// on this node whose room filter names the room, once per connection.
+func (t *orgTail) presenceSignal(e store.Ephemeral) {
+	f := newFrame(presenceFrame(e), -1)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	sent := map[*conn]bool{}
+	for _, set := range t.subs {
+		for c := range set {
+			if sent[c] || !c.inRoom(e.Room) {
+				continue
+			}
+			sent[c] = true
 			c.send(f)
 		}
 	}

@@ -3,6 +3,7 @@ package multinode
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -82,4 +83,42 @@ func TestChatAcrossNodes(t *testing.T) {
 		t.Fatalf("replay %v, live %v", replay, onA)
 	}
 	t.Logf("10 messages from two nodes, one order everywhere: %v", onA)
+}
+
+// A killed node's users leave the room's presence within one TTL, with
+// nobody cleaning up after it.
+func TestPresenceAfterNodeKill(t *testing.T) {
+	redis := redistest.Start(t)
+	env := map[string]string{"REALTIME_PRESENCE_TTL": "2s"}
+	a := gatewaytest.Start(t, gatewaytest.Options{RedisAddr: redis.Addr, Env: env})
+	b := gatewaytest.Start(t, gatewaytest.Options{RedisAddr: redis.Addr, Env: env})
+	hs := map[string]any{"services": []string{"chat"}, "rooms": map[string][]string{"chat": {"lobby"}}}
+	for _, n := range []*gatewaytest.Node{a, b} {
+		user := "on-" + n.Addr
+		c := wstest.Dial(t, n.StreamURL(gatewaytest.Token(t, "pk", user)), wstest.Options{})
+		c.Send(hs)
+		c.Expect("ack")
+	}
+	present := func() []string {
+		req, _ := http.NewRequest(http.MethodGet, b.URL("/v2/realtime/presence?room=lobby"), nil)
+		req.Header.Set("Authorization", "Bearer "+gatewaytest.Token(t, "pk", "asker"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil
+		}
+		defer resp.Body.Close()
+		var out struct{ Users []string }
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return out.Users
+	}
+	waitFor(t, 5*time.Second, "both users present", func() bool { return len(present()) == 2 })
+	a.Kill()
+	killed := time.Now()
+	waitFor(t, 5*time.Second, "the killed node's user gone", func() bool { return len(present()) == 1 })
+	if el := time.Since(killed); el > 2*time.Second+500*time.Millisecond {
+		t.Fatalf("gone after %v, want within the 2s TTL", el)
+	}
+	if got := present(); got[0] != "on-"+b.Addr {
+		t.Fatalf("present %v", got)
+	}
 }

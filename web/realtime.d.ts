@@ -56,6 +56,8 @@ export interface Options {
   onResync?: (info: ResyncInfo) => void;
   onError?: (error: RealtimeError) => void;
   /** Someone is typing: {type: 'typing', service, room, user}. */
+  /** Someone joined or left a room of this connection's rooms filter: {type: 'presence', room, join} or {type: 'presence', room, leave}. */
+  onPresence?: (change: { type: 'presence'; room: string; join?: string; leave?: string }) => void;
   onTyping?: (signal: { type: 'typing'; service: string; room: string; user: string }) => void;
   /** Backoff before reconnects, full jitter: random(0, min(cap, base * 2^n)) ms. Default 500. */
   backoffBase?: number;
@@ -92,6 +94,8 @@ export interface Realtime {
   publish(service: string, room: string, data: unknown): Promise<number>;
   /** Tell a room this user is typing (server-throttled, never stored or replayed; needs the publish claim). */
   typing(room: string, service?: string): void;
+  /** Users present in room across every node (only connections with a rooms filter are present). */
+  presence(room: string): Promise<string[]>;
   /** Stop for good. */
   close(): void;
 }

@@ -122,6 +122,16 @@ class Realtime {
     if (s && s.acked && this.#state === OPEN) s.ws.send(JSON.stringify({ type: 'typing', service, room }));
   }
 
+  /** Users present in room, on every node (GET /v2/realtime/presence). */
+  async presence(room) {
+    const u = new URL('presence', this.#pollUrl);
+    u.searchParams.set('room', room);
+    const token = this.#token || (this.#o.getToken && await this.#o.getToken());
+    const r = await fetch(u, { headers: { Authorization: 'Bearer ' + token } });
+    if (!r.ok) throw Object.assign(new Error('realtime: presence HTTP ' + r.status), { status: r.status });
+    return (await r.json()).users;
+  }
+
   #settle(f, err) {
     const p = f.id && this.#pending.get(f.id);
     if (!p) return false;
@@ -217,6 +227,9 @@ class Realtime {
         break;
       case 'typing':
         this.#emit('onTyping', f);
+        break;
+      case 'presence':
+        this.#emit('onPresence', f);
         break;
       case 'error':
         if (!this.#settle(f, true)) this.#emit('onError', f);

@@ -47,6 +47,7 @@ type config struct {
 	StreamingV2       bool
 	RolloutPercent    int
 	KillSpread        time.Duration
+	PresenceTTL       time.Duration
 	LogLevel          string
 	LogFormat         string
 }
@@ -109,6 +110,7 @@ func settings(c *config) []setting {
 			_ = boolSetter(&c.StreamingV2)(d)
 		}},
 		{"rollout-percent", "REALTIME_ROLLOUT_PERCENT", "rollout percentage default when the Redis hash has no \"percent\" field (0-100)", num(&c.RolloutPercent)},
+		{"presence-ttl", "REALTIME_PRESENCE_TTL", "how long a node's presence entries live without a heartbeat (a killed node's users disappear within it)", dur(&c.PresenceTTL)},
 		{"kill-spread", "REALTIME_KILL_SPREAD", "window over which the kill switch moves connected clients to the fallback", dur(&c.KillSpread)},
 		{"allowed-origins", "REALTIME_ALLOWED_ORIGINS", "comma-separated browser origins allowed to connect (https://app.example.com, *.example.com, *); empty: same-origin only", str(&c.AllowedOrigins)},
 		{"max-conns-per-user", "REALTIME_MAX_CONNS_PER_USER", "connections one user may hold on this node (-1: unlimited)", num(&c.MaxConnsPerUser)},
@@ -128,7 +130,7 @@ var defaults = map[string]string{
 	"log-level": "info", "log-format": "json",
 	"redis-tls": "false", "max-conns-per-user": "20", "max-conns-per-org": "0", "handshake-rate": "0",
 	"jwt-algorithm": "HS256", "header-timeout": "10s", "send-buffer-bytes": "0", "shutdown-delay": "0s",
-	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s",
+	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s", "presence-ttl": "30s",
 }
 
 func intSetter(p *int) func(string) error {
@@ -237,6 +239,9 @@ func (c *config) validate() []string {
 		if c.APIKey == "" {
 			p = append(p, "REALTIME_API_KEY is required when Redis is configured")
 		}
+	}
+	if c.PresenceTTL < 300*time.Millisecond {
+		p = append(p, "REALTIME_PRESENCE_TTL must be at least 300ms")
 	}
 	if c.HeaderTimeout <= 0 {
 		p = append(p, "REALTIME_HEADER_TIMEOUT must be positive")

@@ -91,6 +91,7 @@ func run(cfg config) error {
 	srv, err = gateway.New(gateway.Config{
 		Rollout:         flags,
 		KillSpread:      cfg.KillSpread,
+		PresenceTTL:     cfg.PresenceTTL,
 		AllowedOrigins:  splitList(cfg.AllowedOrigins),
 		MaxConnsPerUser: cfg.MaxConnsPerUser,
 		MaxConnsPerOrg:  cfg.MaxConnsPerOrg,
