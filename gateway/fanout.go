@@ -18,69 +18,84 @@ func (t *orgTail) fanout(batch []store.Event) {
 	if len(batch) == 0 {
 		return
 	}
-	s := t.h.s
 	for i := range batch {
 		sanitizeEvent(&batch[i])
 	}
+	maxBytes := t.h.s.maxFrameBytes()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	var run frameRun
 	start := 0
-	for i := 1; i <= len(batch); i++ {
-		if i < len(batch) && !t.runBreakLocked(batch[start:i], batch[i]) {
-			continue
+	for i, ev := range batch {
+		room := roomOf(ev.Data) // once per event
+		if run.n > 0 && (!run.fits(ev, room, maxBytes) || t.pendingAtLocked(ev.Seq-1)) {
+			t.emitLocked(batch[start:i], run.room)
+			start, run = i, frameRun{}
 		}
-		run := batch[start:i]
-		start = i
-		t.promoteLocked()
-		set := t.subs[run[0].Service]
-		if len(set) > 0 {
-			t.buf = appendEvents(t.buf[:0], run)
-			f := newFrame(t.buf, s.cfg.CompressThreshold)
-			f.ts, f.metrics, f.room = run[len(run)-1].TS, s.metrics, roomOf(run[0].Data)
-			if f.deflated != nil {
-				s.metrics.compressed.Inc()
-			}
-			for c := range set {
-				if c.rooms.wants(run[0].Service, f.room) {
-					c.send(f)
-				}
-			}
-			s.metrics.delivered.Add(len(set) * len(run))
-		}
-		t.seq = run[len(run)-1].Seq
+		run.add(ev, room)
 	}
+	t.emitLocked(batch[start:], run.room)
 	t.promoteLocked()
 	t.recent.add(batch)
 	t.wakeLocked()
 }
 
-func (t *orgTail) runBreakLocked(run []store.Event, next store.Event) bool {
-	if breakRun(run, next, t.h.s.maxFrameBytes()) {
-		return true
+// emitLocked encodes one run once and queues it on every subscriber of its
+// service whose room filter wants it.
+func (t *orgTail) emitLocked(run []store.Event, room string) {
+	s := t.h.s
+	t.promoteLocked()
+	service := run[0].Service
+	if set := t.subs[service]; len(set) > 0 {
+		t.buf = appendEvents(t.buf[:0], run)
+		f := newFrame(t.buf, s.cfg.CompressThreshold)
+		f.ts, f.metrics, f.room = run[len(run)-1].TS, s.metrics, room
+		if f.deflated != nil {
+			s.metrics.compressed.Inc()
+		}
+		for c := range set {
+			if c.rooms.wants(service, room) {
+				c.send(f)
+			}
+		}
+		s.metrics.delivered.Add(len(set) * len(run))
 	}
+	t.seq = run[len(run)-1].Seq
+}
+
+// pendingAtLocked reports whether a pending join resumes at pos, where a
+// frame must therefore end.
+func (t *orgTail) pendingAtLocked(pos int64) bool {
 	for _, p := range t.pending {
-		if p.pos == next.Seq-1 {
+		if p.pos == pos {
 			return true
 		}
 	}
 	return false
 }
 
-// breakRun reports whether next must start a new frame: another service, a
-// full frame (count), or a frame that would pass maxBytes. A single event
-// larger than maxBytes still travels, alone in its frame.
-func breakRun(run []store.Event, next store.Event, maxBytes int) bool {
-	if next.Service != run[0].Service || len(run) >= maxEventsPerFrame {
-		return true
+// frameRun is the run of events being gathered into one frame. Its
+// service, room and size are kept as events are added, so deciding where a
+// frame ends costs O(1) per event. A single event larger than maxBytes
+// still travels, alone in its frame.
+type frameRun struct {
+	service, room string
+	n, bytes      int
+}
+
+// fits reports whether ev (in room) may join the run: same service and
+// room, under the event count and the byte bound.
+func (r *frameRun) fits(ev store.Event, room string, maxBytes int) bool {
+	return ev.Service == r.service && room == r.room && r.n < maxEventsPerFrame &&
+		r.bytes+len(ev.Data)+eventEnvelope <= maxBytes
+}
+
+func (r *frameRun) add(ev store.Event, room string) {
+	if r.n == 0 {
+		r.service, r.room = ev.Service, room
 	}
-	if roomOf(next.Data) != roomOf(run[0].Data) {
-		return true
-	}
-	size := len(next.Data) + eventEnvelope
-	for i := range run {
-		size += len(run[i].Data) + eventEnvelope
-	}
-	return size > maxBytes
+	r.n++
+	r.bytes += len(ev.Data) + eventEnvelope
 }
 
 // eventEnvelope bounds the JSON around one event's data in a frame (seq,

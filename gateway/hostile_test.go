@@ -134,7 +134,6 @@ func TestSlowlorisDoesNotStarveReaders(t *testing.T) {
 	waitFor(t, readFrameTimeout+2*time.Second, "tricklers cut off", func() bool {
 		return h.srv.metrics.partialFrames.Get() >= 4
 	})
-	_ = tricklers
 }
 
 // A client that floods pings and never reads cannot grow its queue (or the

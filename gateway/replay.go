@@ -71,6 +71,7 @@ func (c *conn) attach(pos int64, epoch string, services []string) error {
 // queue. It reports false when the connection is gone.
 func (c *conn) replay(page []store.Event, services []string) bool {
 	var run []store.Event
+	var fr frameRun
 	n := 0
 	ok := true
 	flush := func() {
@@ -79,19 +80,22 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 			if ok = c.sendPaced(f); ok {
 				n += len(run)
 			}
-			run = run[:0]
 		}
+		run, fr = run[:0], frameRun{}
 	}
+	maxBytes := c.s.maxFrameBytes()
 	for i := range page {
 		ev := page[i]
-		if !contains(services, ev.Service) || !c.rooms.wants(ev.Service, roomOf(ev.Data)) {
+		room := roomOf(ev.Data)
+		if !contains(services, ev.Service) || !c.rooms.wants(ev.Service, room) {
 			continue
 		}
 		sanitizeEvent(&ev)
-		if len(run) > 0 && breakRun(run, ev, c.s.maxFrameBytes()) {
+		if fr.n > 0 && !fr.fits(ev, room, maxBytes) {
 			flush()
 		}
 		run = append(run, ev)
+		fr.add(ev, room)
 	}
 	flush()
 	c.s.metrics.replayed.Add(n)
