@@ -106,6 +106,10 @@ type Config struct {
 	TailIdle time.Duration
 	// MaxPublishBytes caps a publish request body. Default 1 MiB.
 	MaxPublishBytes int64
+
+	// Uploads configures document uploads; a nil Uploads.Storage disables
+	// them (every upload message is answered with upload_disabled).
+	Uploads UploadConfig
 }
 
 // errConfig is wrapped by every configuration error.
@@ -164,6 +168,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxPublishBytes <= 0 {
 		c.MaxPublishBytes = 1 << 20
+	}
+	if err := c.Uploads.setDefaults(c.Log); err != nil {
+		return err
 	}
 	if c.ReplayPageSize > 1000 {
 		return fmt.Errorf("%w: ReplayPageSize %d over 1000", errConfig, c.ReplayPageSize)

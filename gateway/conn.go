@@ -63,6 +63,14 @@ type conn struct {
 
 	partialSince atomic.Int64 // unix nanos when partial became non-empty, 0 if empty (read by the sweep)
 
+	// Uploads this connection feeds (upload_conn.go).
+	upMu       sync.Mutex
+	uploads    []*upload    // caller holds upMu
+	upClosed   bool         // the connection closed: attach no more; caller holds upMu
+	parked     bool         // reads stopped until storage catches up; caller holds upMu
+	upActive   atomic.Int32 // len(uploads), read by the reader without upMu
+	upBuffered atomic.Int64 // chunk bytes received and not yet stored
+
 	mu         sync.Mutex
 	state      connState     // caller holds mu
 	out        outQueue      // caller holds mu

@@ -67,12 +67,15 @@ func (c *conn) serveRead(st *readState) {
 			c.fail(err)
 			break
 		}
+		if c.uploadsFull() {
+			break // storage is behind: leave the rest in the socket
+		}
 	}
 	if eof {
 		c.destroy()
 		return
 	}
-	if c.currentState() == stateClosed {
+	if c.currentState() == stateClosed || c.parkReads() {
 		return
 	}
 	if err := c.rdesc.Arm(); err != nil {
@@ -124,7 +127,7 @@ func (c *conn) frames(data []byte) (int, error) {
 		if err := c.checkHeader(h); err != nil {
 			return off, err
 		}
-		if !h.OpCode.IsControl() && h.Length > int64(c.s.cfg.MaxMessageBytes-len(c.frag.buf)) {
+		if !h.OpCode.IsControl() && h.Length > int64(c.messageLimit(c.dataOp(h.OpCode))-len(c.frag.buf)) {
 			// Refused before the payload arrives: nothing is buffered for
 			// a peer-declared length over the limit.
 			return off, disconnect(CloseMessageTooBig, "message over the limit")
@@ -220,7 +223,7 @@ func (c *conn) assemble(h ws.Header, p []byte) error {
 	*f = fragBuf{}
 	if compressed {
 		var err error
-		if msg, err = inflate(msg, c.s.cfg.MaxMessageBytes); err != nil {
+		if msg, err = inflate(msg, c.messageLimit(op)); err != nil {
 			if errors.Is(err, errInflateTooBig) {
 				return disconnect(CloseMessageTooBig, "message over the limit")
 			}

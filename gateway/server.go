@@ -45,6 +45,13 @@ type Server struct {
 	// messages reach the log in the order it sent them.
 	publishes []chan publishJob
 
+	// Uploads (upload*.go): the uploads this node writes, chunk buffers,
+	// and the upload workers' queues.
+	uploads    *uploadRegistry
+	chunks     *chunkPool
+	uploadWork chan *upload
+	uploadCtl  chan func()
+
 	stop      chan struct{} // closed when the node stops: every goroutine exits
 	drain     chan struct{} // closed when the drain starts: fallback streams end
 	drainOnce sync.Once
@@ -76,6 +83,14 @@ func New(cfg Config) (*Server, error) {
 	s.ipRate = newIPRate(cfg.HandshakeRate, cfg.HandshakeBurst)
 	s.pubRate = newIPRate(cfg.PublishRate, int(2*cfg.PublishRate))
 	s.presence = newPresenceCounts()
+	up := &cfg.Uploads
+	s.uploads = &uploadRegistry{m: make(map[string]*upload), max: up.MaxActive}
+	s.chunks = &chunkPool{size: up.ChunkBytes}
+	// Each upload is queued at most once at a time; released uploads can
+	// still be in flight, hence the headroom over MaxActive.
+	s.uploadWork = make(chan *upload, 2*up.MaxActive+up.Workers)
+	s.uploadCtl = make(chan func(), uploadCtlQueue)
+	s.metrics.set.NewGauge(metricsPrefix+"uploads_active", func() float64 { return float64(s.uploads.len()) })
 	s.publishes = make([]chan publishJob, cfg.Publishers)
 	for i := range s.publishes {
 		s.publishes[i] = make(chan publishJob, publishQueue/cfg.Publishers+1)
@@ -98,6 +113,12 @@ func New(cfg Config) (*Server, error) {
 	s.spawn(s.presenceBeat)
 	for _, q := range s.publishes {
 		s.spawn(func() { s.runPublisher(q) })
+	}
+	if up.Storage != nil {
+		for range up.Workers {
+			s.spawn(s.runUploadWorker)
+		}
+		s.spawn(s.sweepUploads)
 	}
 	s.routes()
 	return s, nil
@@ -124,6 +145,7 @@ func (s *Server) routes() {
 	r.Get("/v2/realtime/poll", s.handlePoll)
 	r.Get("/v2/realtime/sse", s.handleSSE)
 	r.Get("/v2/realtime/presence", s.handlePresence)
+	s.uploadRoutes(r)
 	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
 	r.Get("/v2/realtime/metrics", s.requireAPIKey(s.handleStats))
 	r.Get("/metrics", s.MetricsHandler().ServeHTTP)

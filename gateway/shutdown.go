@@ -30,7 +30,9 @@ func (s *Server) Shutdown(ctx context.Context, window time.Duration) error {
 			}
 		}
 	}
-	for s.reg.len() > 0 && ctx.Err() == nil {
+	// Connections first, then the uploads they fed: each stores what it
+	// received and commits, so its client resumes elsewhere losing nothing.
+	for (s.reg.len() > 0 || s.uploads.len() > 0) && ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
 		case <-time.After(10 * time.Millisecond):

@@ -53,6 +53,11 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 	c.mu.Unlock()
 	silent := time.Duration(now.UnixNano() - c.lastRead.Load())
 	partial := c.partialSince.Load()
+	if c.upActive.Load() > 0 && c.isParked() {
+		// Reads are paused for storage: neither the silence nor the
+		// unfinished frame is the peer's doing.
+		silent, partial = 0, 0
+	}
 	switch {
 	case partial != 0 && now.UnixNano()-partial > int64(readFrameTimeout) && st < stateClosed:
 		// A frame started and never finished: slowloris, or a dead peer

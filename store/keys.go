@@ -29,6 +29,13 @@ func (k keys) seq(org string) string { return k.base(org) + ":seq" }
 // notify is the pub/sub channel announcing each published event.
 func (k keys) notify(org string) string { return k.base(org) + ":notify" }
 
+// upload is one upload's state hash (store/uploads.go).
+func (k keys) upload(org, id string) string { return k.base(org) + ":upload:" + id }
+
+// userUploads is the sorted set of a user's unfinished uploads, scored
+// with their expiry; its size is the user's concurrent uploads.
+func (k keys) userUploads(org, user string) string { return k.base(org) + ":uploads:" + user }
+
 // script returns the KEYS of publish.lua, in its order; head.lua takes the
 // first three.
 func (k keys) script(org string) []string {

@@ -26,4 +26,24 @@ var (
 	//go:embed lua/rotate.lua
 	rotateSrc    string
 	rotateScript = redis.NewScript(rotateSrc)
+
+	//go:embed lua/upload_start.lua
+	uploadStartSrc    string
+	uploadStartScript = redis.NewScript(uploadStartSrc)
+
+	//go:embed lua/upload_claim.lua
+	uploadClaimSrc    string
+	uploadClaimScript = redis.NewScript(uploadClaimSrc)
+
+	//go:embed lua/upload_commit.lua
+	uploadCommitSrc    string
+	uploadCommitScript = redis.NewScript(uploadCommitSrc)
+
+	//go:embed lua/upload_finish.lua
+	uploadFinishSrc    string
+	uploadFinishScript = redis.NewScript(uploadFinishSrc)
+
+	//go:embed lua/upload_abort.lua
+	uploadAbortSrc    string
+	uploadAbortScript = redis.NewScript(uploadAbortSrc)
 )

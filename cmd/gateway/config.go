@@ -50,6 +50,15 @@ type config struct {
 	PresenceTTL       time.Duration
 	LogLevel          string
 	LogFormat         string
+
+	UploadDir          string
+	UploadMaxBytes     int64
+	UploadContentTypes string
+	UploadMaxPerUser   int
+	UploadMaxActive    int
+	UploadExpiry       time.Duration
+	UploadChunkBytes   int
+	UploadBufferBytes  int
 }
 
 // setting binds one flag to one env var.
@@ -118,6 +127,17 @@ func settings(c *config) []setting {
 		{"handshake-rate", "REALTIME_HANDSHAKE_RATE", "upgrade attempts per second allowed from one IP (0: unlimited)", num(&c.HandshakeRate)},
 		{"header-timeout", "REALTIME_HEADER_TIMEOUT", "time a client has to send its HTTP request headers (slowloris guard)", dur(&c.HeaderTimeout)},
 		{"shutdown-delay", "REALTIME_SHUTDOWN_DELAY", "on SIGTERM, time to keep serving with /readyz failing before the listener closes (lets load balancers notice)", dur(&c.ShutdownDelay)},
+		{"upload-dir", "REALTIME_UPLOAD_DIR", "directory for uploaded documents, shared by every node (a ReadWriteMany volume); empty disables uploads, except in development mode, which uses a temporary directory", str(&c.UploadDir)},
+		{"upload-max-bytes", "REALTIME_UPLOAD_MAX_BYTES", "largest upload", func(fs *flag.FlagSet, n, d, h string) {
+			fs.Func(n, h+" (default "+d+")", int64Setter(&c.UploadMaxBytes))
+			_ = int64Setter(&c.UploadMaxBytes)(d)
+		}},
+		{"upload-content-types", "REALTIME_UPLOAD_CONTENT_TYPES", "comma-separated allowed upload MIME types, patterns like image/* allowed, * for any (default: documents, images, text, archives)", str(&c.UploadContentTypes)},
+		{"upload-max-per-user", "REALTIME_UPLOAD_MAX_PER_USER", "unfinished uploads one user may have in an org, across nodes (-1: unlimited)", num(&c.UploadMaxPerUser)},
+		{"upload-max-active", "REALTIME_UPLOAD_MAX_ACTIVE", "uploads one node writes at once", num(&c.UploadMaxActive)},
+		{"upload-expiry", "REALTIME_UPLOAD_EXPIRY", "an unfinished upload is deleted this long after its last stored byte", dur(&c.UploadExpiry)},
+		{"upload-chunk-bytes", "REALTIME_UPLOAD_CHUNK_BYTES", "largest upload chunk in one WebSocket message", num(&c.UploadChunkBytes)},
+		{"upload-buffer-bytes", "REALTIME_UPLOAD_BUFFER_BYTES", "received upload bytes buffered per connection before the node stops reading it until storage catches up", num(&c.UploadBufferBytes)},
 		{"log-level", "REALTIME_LOG_LEVEL", "debug, info, warn or error", str(&c.LogLevel)},
 		{"log-format", "REALTIME_LOG_FORMAT", "json or console", str(&c.LogFormat)},
 	}
@@ -131,6 +151,8 @@ var defaults = map[string]string{
 	"redis-tls": "false", "max-conns-per-user": "20", "max-conns-per-org": "0", "handshake-rate": "0",
 	"jwt-algorithm": "HS256", "header-timeout": "10s", "send-buffer-bytes": "0", "shutdown-delay": "0s",
 	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s", "presence-ttl": "30s",
+	"upload-max-bytes": "104857600", "upload-max-per-user": "4", "upload-max-active": "128",
+	"upload-expiry": "1h", "upload-chunk-bytes": "262144", "upload-buffer-bytes": "1048576",
 }
 
 func intSetter(p *int) func(string) error {
@@ -257,6 +279,7 @@ func (c *config) validate() []string {
 	if c.PingInterval < 100*time.Millisecond {
 		p = append(p, "REALTIME_PING_INTERVAL must be at least 100ms")
 	}
+	p = append(p, c.validateUploads()...)
 	if c.MaxMessageBytes < 1024 {
 		p = append(p, "REALTIME_MAX_MESSAGE_BYTES must be at least 1024")
 	}

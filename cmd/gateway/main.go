@@ -75,6 +75,10 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
+	uploads, err := uploadConfig(cfg, dev != nil, logger)
+	if err != nil {
+		return err
+	}
 	var srv *gateway.Server
 	flags, err := rollout.New(rollout.Config{
 		Client:            client,
@@ -108,6 +112,7 @@ func run(cfg config) error {
 		MaxMessageBytes:    cfg.MaxMessageBytes,
 		OutboundQueueBytes: cfg.OutboundBytes,
 		SendBufferBytes:    cfg.SendBufferBytes,
+		Uploads:            uploads,
 	})
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,6 +38,14 @@ type Msg struct {
 	Code      string  `json:"code"`
 	Message   string  `json:"message"`
 	Events    []Event `json:"events"`
+
+	// Upload messages (upload.ready, upload.progress, upload.done, errors).
+	UploadID  string `json:"uploadId"`
+	Offset    int64  `json:"offset"`
+	ChunkSize int    `json:"chunkSize"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+	ID        string `json:"id"`
 
 	CloseCode  int    // set for a close frame
 	Compressed bool   // the frame arrived deflated
@@ -132,6 +141,24 @@ func (c *Client) SendRaw(b []byte) {
 	if err := wsutil.WriteClientText(c.NC, b); err != nil {
 		c.T.Fatalf("send: %v", err)
 	}
+}
+
+// SendBinary writes b as a binary message.
+func (c *Client) SendBinary(b []byte) {
+	c.T.Helper()
+	if err := wsutil.WriteClientBinary(c.NC, b); err != nil {
+		c.T.Fatalf("send: %v", err)
+	}
+}
+
+// Chunk builds an upload chunk message: 0x01, the id's length, the id, the
+// offset as 8 bytes big-endian, then data (docs/PROTOCOL.md "Uploads").
+func Chunk(uploadID string, off int64, data []byte) []byte {
+	b := make([]byte, 0, 2+len(uploadID)+8+len(data))
+	b = append(b, 0x01, byte(len(uploadID)))
+	b = append(b, uploadID...)
+	b = binary.BigEndian.AppendUint64(b, uint64(off))
+	return append(b, data...)
 }
 
 // Next reads the next message (JSON pings skipped) or fails the test.

@@ -1,0 +1,323 @@
+package gateway
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/rtgw/realtime/store"
+	"github.com/rtgw/realtime/store/files"
+)
+
+// progressEvery spaces commits, and so upload.progress messages: each
+// commit is an fsync and a Redis script, so a fast upload commits about
+// four times a second, not once per chunk. A resume may resend up to this
+// much of the upload.
+const progressEvery = 250 * time.Millisecond
+
+// upload is one upload being written by this node: fed by one WebSocket
+// connection (chunks queued by its reader, written by an upload worker)
+// or by one HTTP request (written by the request's goroutine).
+//
+// Durability: bytes are written in place into the storage's part, and a
+// commit — fsync, then the offset recorded in Redis if this node still
+// owns the upload — is what a resume continues from. Bytes past the last
+// commit are simply sent again.
+type upload struct {
+	s    *Server
+	org  string
+	rec  store.Upload // Owner is this writer's token; read-only once attached
+	part files.Part   // closed by release
+	c    *conn        // the connection feeding it; nil for HTTP
+	ref  string       // the client's id for upload.start, echoed back
+
+	// Reader-owned (the connection's reader, one at a time).
+	next   int64 // where the next chunk must start
+	desync bool  // an upload_offset error was sent; drop chunks until one fits
+
+	mu        sync.Mutex
+	queue     []chunk // received chunks not yet written; caller holds mu
+	scheduled bool    // on the upload workers' queue or being run; caller holds mu
+	closing   bool    // detached: write what is queued, commit, release; caller holds mu
+	ended     bool    // released: accepts nothing more; caller holds mu
+
+	// Owned by whoever writes: an upload worker, or the HTTP handler.
+	written    int64 // bytes written to part (contiguous from 0)
+	committed  int64
+	lastCommit time.Time
+}
+
+// chunk is received bytes waiting for storage; buf comes from chunkPool.
+type chunk struct {
+	off int64
+	buf *[]byte
+}
+
+// chunkPool recycles chunk buffers (all ChunkBytes long, so one size).
+type chunkPool struct {
+	size int
+	pool sync.Pool
+}
+
+func (p *chunkPool) get(data []byte) *[]byte {
+	b, _ := p.pool.Get().(*[]byte)
+	if b == nil || cap(*b) < len(data) {
+		nb := make([]byte, 0, max(p.size, len(data)))
+		b = &nb
+	}
+	*b = append((*b)[:0], data...)
+	return b
+}
+
+func (p *chunkPool) put(b *[]byte) {
+	if cap(*b) == p.size {
+		p.pool.Put(b)
+	}
+}
+
+// enqueue hands a chunk (copied) to the upload workers; false when the
+// upload ended meanwhile.
+func (u *upload) enqueue(off int64, data []byte) bool {
+	b := u.s.chunks.get(data)
+	u.mu.Lock()
+	if u.ended || u.closing {
+		u.mu.Unlock()
+		u.s.chunks.put(b)
+		return false
+	}
+	u.queue = append(u.queue, chunk{off: off, buf: b})
+	start := !u.scheduled
+	u.scheduled = true
+	u.mu.Unlock()
+	if u.c != nil {
+		u.c.upBuffered.Add(int64(len(data)))
+	}
+	if start {
+		u.schedule()
+	}
+	return true
+}
+
+// detach stops the upload taking chunks (its connection closed); what is
+// queued is still written and committed, so a resume loses nothing that
+// arrived.
+func (u *upload) detach() {
+	u.mu.Lock()
+	if u.ended || u.closing {
+		u.mu.Unlock()
+		return
+	}
+	u.closing = true
+	start := !u.scheduled
+	u.scheduled = true
+	u.mu.Unlock()
+	if start {
+		u.schedule()
+	}
+}
+
+// schedule hands u to the upload workers. The queue has room for every
+// upload the node holds (each is queued at most once at a time), so this
+// does not wait, except when the node is stopping.
+func (u *upload) schedule() {
+	select {
+	case u.s.uploadWork <- u:
+	case <-u.s.stop:
+	}
+}
+
+// run is an upload worker's turn on u: write what is queued, then return
+// (no goroutine waits on an idle upload).
+func (u *upload) run() {
+	for {
+		u.mu.Lock()
+		q := u.queue
+		u.queue = nil
+		if len(q) == 0 {
+			u.scheduled = false
+			closing := u.closing && !u.ended
+			u.mu.Unlock()
+			if closing {
+				u.commitQuietly()
+				u.release()
+			}
+			return
+		}
+		u.mu.Unlock()
+		for i, ch := range q {
+			if err := u.write(ch.off, *ch.buf); err != nil {
+				u.dropChunks(q[i:])
+				u.stop(err)
+				return
+			}
+			u.doneWith(ch)
+		}
+	}
+}
+
+func (u *upload) doneWith(ch chunk) {
+	n := len(*ch.buf)
+	u.s.chunks.put(ch.buf)
+	if u.c != nil {
+		u.c.unbuffer(n)
+	}
+}
+
+func (u *upload) dropChunks(q []chunk) {
+	for _, ch := range q {
+		u.doneWith(ch)
+	}
+}
+
+// write stores one chunk, commits when progressEvery has passed, and
+// completes the upload with its last byte.
+func (u *upload) write(off int64, data []byte) error {
+	if _, err := u.part.WriteAt(data, off); err != nil {
+		u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload storage write failed")
+		return upErr(503, "upload_failed", "storage write failed; retry with upload.resume")
+	}
+	u.s.metrics.uploads.bytes.Add(len(data))
+	u.written = off + int64(len(data))
+	if u.written == u.rec.Size {
+		return u.complete()
+	}
+	if time.Since(u.lastCommit) >= progressEvery {
+		return u.commit(true)
+	}
+	return nil
+}
+
+// commit makes the written bytes durable and records them in Redis, then
+// (with report) tells the client the new offset.
+func (u *upload) commit(report bool) error {
+	if err := u.part.Sync(); err != nil {
+		u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload fsync failed")
+		return upErr(503, "upload_failed", "storage sync failed; retry with upload.resume")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), u.s.cfg.RedisTimeout)
+	defer cancel()
+	if err := u.s.cfg.Uploads.State.CommitUpload(ctx, u.org, u.rec, u.written, u.s.cfg.Uploads.Expiry); err != nil {
+		return u.stateError(err)
+	}
+	u.committed, u.lastCommit = u.written, time.Now()
+	if report && u.c != nil {
+		u.c.send(controlFrameText(progressPayload(u.rec.ID, u.committed)))
+	}
+	return nil
+}
+
+// commitQuietly commits what was written since the last commit, when the
+// client went away; failures only cost the client a resend.
+func (u *upload) commitQuietly() {
+	if u.written > u.committed {
+		_ = u.commit(false)
+	}
+}
+
+func (u *upload) stateError(err error) *uploadError {
+	switch {
+	case errors.Is(err, store.ErrNotOwner):
+		return upErr(409, "upload_taken_over", "another connection resumed this upload")
+	case errors.Is(err, store.ErrUploadNotFound):
+		return upErr(404, "upload_not_found", "upload expired or was aborted")
+	}
+	u.s.metrics.redisErrors.Inc()
+	return upErr(503, "upload_failed", "upload state unavailable; retry with upload.resume")
+}
+
+// complete runs after the last byte: commit, hash what storage holds (not
+// what arrived: the stored file is what will be served), move it into
+// place, publish upload.completed and record the outcome.
+func (u *upload) complete() error {
+	if err := u.commit(false); err != nil {
+		return err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(u.part, 0, u.rec.Size)); err != nil {
+		return upErr(503, "upload_failed", "storage read failed; retry with upload.resume")
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	ctx, cancel := context.WithTimeout(context.Background(), u.s.cfg.RedisTimeout)
+	defer cancel()
+	if sum != u.rec.SHA256 {
+		_ = u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone)
+		_ = u.s.cfg.Uploads.Storage.RemovePart(u.org, u.rec.ID)
+		return upErr(422, "upload_hash_mismatch", "the stored bytes' SHA-256 is "+sum+", not the declared one; upload deleted")
+	}
+	return u.publishCompleted(ctx)
+}
+
+// publishCompleted moves the file into place and announces it. A crash
+// between steps is repaired by a resume, which finds offset == size and
+// runs complete again (Complete is idempotent).
+func (u *upload) publishCompleted(ctx context.Context) error {
+	if err := u.s.cfg.Uploads.Storage.Complete(u.org, u.rec.ID); err != nil {
+		u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload rename failed")
+		return upErr(503, "upload_failed", "storage failed; retry with upload.resume")
+	}
+	data, _ := json.Marshal(completedEvent{UploadID: u.rec.ID, Name: u.rec.Name, Size: u.rec.Size,
+		SHA256: u.rec.SHA256, ContentType: u.rec.ContentType, User: u.rec.User})
+	seq, _, err := u.s.cfg.Log.Publish(ctx, u.org, store.Input{Service: "documents", Type: "upload.completed", Data: data})
+	if err != nil {
+		u.s.metrics.redisErrors.Inc()
+		return upErr(503, "upload_failed", "could not publish the completion; retry with upload.resume")
+	}
+	if err := u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadDone, seq, u.s.cfg.Uploads.KeepDone); err != nil {
+		return u.stateError(err)
+	}
+	u.s.metrics.uploads.result("done")
+	u.rec.Seq, u.rec.Status = seq, store.UploadDone
+	if u.c != nil {
+		u.c.send(controlFrameText(u.donePayload()))
+	}
+	u.release()
+	return nil
+}
+
+func (u *upload) donePayload() []byte {
+	b, _ := json.Marshal(uploadDone{Type: "upload.done", UploadID: u.rec.ID, Size: u.rec.Size, SHA256: u.rec.SHA256, Seq: u.rec.Seq, ID: u.ref})
+	return b
+}
+
+// stop ends the upload on this node after an error, telling the client.
+func (u *upload) stop(err error) {
+	var ue *uploadError
+	if !errors.As(err, &ue) {
+		ue = upErr(503, "upload_failed", "upload failed; retry with upload.resume")
+	}
+	u.mu.Lock()
+	ended := u.ended // aborted or taken over meanwhile: nothing to report
+	u.mu.Unlock()
+	if !ended {
+		u.s.metrics.uploads.result(ue.Code)
+		if c := u.c; c != nil {
+			c.sendUploadError(ue, u.rec.ID)
+		}
+	}
+	u.release()
+}
+
+// release ends the upload on this node: it takes nothing more, drops what
+// is queued, closes the part and frees the node's slot. Idempotent.
+func (u *upload) release() {
+	u.mu.Lock()
+	if u.ended {
+		u.mu.Unlock()
+		return
+	}
+	u.ended = true
+	q := u.queue
+	u.queue = nil
+	u.mu.Unlock()
+	u.dropChunks(q)
+	if c := u.c; c != nil {
+		c.forgetUpload(u)
+	}
+	_ = u.part.Close()
+	u.s.uploads.remove(u)
+}

@@ -1,0 +1,264 @@
+package gateway
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/rtgw/realtime/internal/auth"
+	"github.com/rtgw/realtime/store"
+)
+
+// The HTTP side of uploads, for clients that prefer it to the WebSocket:
+// POST to start, PUT with Content-Range to send bytes (or ask the
+// committed offset), GET a completed file, DELETE to abort. Same state,
+// same storage, same limits: an upload started on a WebSocket can be
+// finished with PUT and the other way round.
+
+func (s *Server) uploadRoutes(r chi.Router) {
+	r.Post("/v2/realtime/uploads", s.uploadAuth(s.handleUploadStart))
+	r.Put("/v2/realtime/uploads/{id}", s.uploadAuth(s.handleUploadPut))
+	r.Get("/v2/realtime/uploads/{id}", s.uploadAuth(s.handleUploadGet))
+	r.Delete("/v2/realtime/uploads/{id}", s.uploadAuth(s.handleUploadDelete))
+}
+
+// uploadAuth verifies the client token and that uploads are enabled.
+func (s *Server) uploadAuth(h func(http.ResponseWriter, *http.Request, auth.Claims)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		claims, err := s.cfg.Verifier.Verify(bearerToken(r))
+		if err != nil {
+			writeError(w, http.StatusUnauthorized, CloseUnauthorized.String(), auth.Reason(err))
+			return
+		}
+		if s.cfg.Uploads.Storage == nil {
+			writeUploadError(w, upErr(http.StatusNotImplemented, "upload_disabled", "uploads are not enabled on this gateway"))
+			return
+		}
+		h(w, r, claims)
+	}
+}
+
+func writeUploadError(w http.ResponseWriter, ue *uploadError) {
+	e := *ue
+	e.Type = "error"
+	writeJSON(w, ue.status, e)
+}
+
+func (s *Server) handleUploadStart(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
+	var m uploadStart
+	if err := json.NewDecoder(io.LimitReader(r.Body, 4<<10)).Decode(&m); err != nil {
+		writeUploadError(w, upErr(400, "upload_invalid", "body is not a JSON upload description: "+jsonProblem(err)))
+		return
+	}
+	if ue := m.validate(&s.cfg.Uploads); ue != nil {
+		s.metrics.uploads.result(ue.Code)
+		writeUploadError(w, ue)
+		return
+	}
+	u, ue := s.beginUpload(cl.Org, cl.User, m, nil)
+	if ue != nil {
+		writeUploadError(w, ue)
+		return
+	}
+	u.release() // the PUTs claim it again
+	writeJSON(w, http.StatusCreated, map[string]any{"uploadId": u.rec.ID, "offset": 0, "chunkSize": s.cfg.Uploads.ChunkBytes})
+}
+
+// contentRange is a parsed "bytes F-L/SIZE" or "bytes */SIZE".
+type contentRange struct {
+	first, last, size int64
+	query             bool // "*": no bytes, asks for the offset
+}
+
+func parseContentRange(h string) (contentRange, bool) {
+	spec, ok := strings.CutPrefix(h, "bytes ")
+	if !ok {
+		return contentRange{}, false
+	}
+	rng, size, ok := strings.Cut(spec, "/")
+	n, err := strconv.ParseInt(size, 10, 64)
+	if !ok || err != nil || n <= 0 {
+		return contentRange{}, false
+	}
+	if rng == "*" {
+		return contentRange{size: n, query: true}, true
+	}
+	f, l, ok := strings.Cut(rng, "-")
+	first, err1 := strconv.ParseInt(f, 10, 64)
+	last, err2 := strconv.ParseInt(l, 10, 64)
+	if !ok || err1 != nil || err2 != nil || first < 0 || last < first || last >= n {
+		return contentRange{}, false
+	}
+	return contentRange{first: first, last: last, size: n}, true
+}
+
+func (s *Server) handleUploadPut(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
+	id := chi.URLParam(r, "id")
+	cr, ok := parseContentRange(r.Header.Get("Content-Range"))
+	if !ok {
+		writeUploadError(w, upErr(400, "upload_invalid", "Content-Range must be \"bytes FIRST-LAST/SIZE\" or \"bytes */SIZE\""))
+		return
+	}
+	rec, ue := s.uploadState(cl, id)
+	switch {
+	case ue != nil:
+		writeUploadError(w, ue)
+		return
+	case cr.size != rec.Size:
+		writeUploadError(w, upErr(400, "upload_invalid", "Content-Range size is not the upload's size "+strconv.FormatInt(rec.Size, 10)))
+		return
+	case rec.Status == store.UploadDone || cr.query:
+		writeJSON(w, http.StatusOK, putAnswer(rec))
+		return
+	case cr.first != rec.Offset:
+		e := upErr(409, "upload_offset", "the upload's committed offset is "+strconv.FormatInt(rec.Offset, 10))
+		e.Offset, e.UploadID = &rec.Offset, id
+		writeUploadError(w, e)
+		return
+	}
+	u, done, ue := s.resumeUpload(cl.Org, cl.User, id, nil)
+	switch {
+	case ue != nil:
+		writeUploadError(w, ue)
+		return
+	case u == nil:
+		writeJSON(w, http.StatusOK, putAnswer(done))
+		return
+	}
+	defer u.release()
+	if ue := s.putBody(u, r.Body, cr); ue != nil {
+		writeUploadError(w, ue)
+		return
+	}
+	rec = u.rec
+	rec.Offset = u.committed
+	writeJSON(w, http.StatusOK, putAnswer(rec))
+}
+
+// putBody streams the request body into storage at cr.first; the handler
+// goroutine is the writer, so a slow disk slows the request, not memory.
+func (s *Server) putBody(u *upload, body io.Reader, cr contentRange) *uploadError {
+	if cr.first != u.written {
+		e := upErr(409, "upload_offset", "the upload's committed offset is "+strconv.FormatInt(u.written, 10))
+		e.Offset, e.UploadID = &u.written, u.rec.ID
+		return e
+	}
+	buf := s.chunks.get(nil)
+	defer s.chunks.put(buf)
+	b := (*buf)[:cap(*buf)]
+	want := cr.last - cr.first + 1
+	for want > 0 {
+		n, err := io.ReadFull(body, b[:min(int64(len(b)), want)])
+		if n > 0 {
+			if werr := u.write(u.written, b[:n]); werr != nil {
+				var ue *uploadError
+				if errors.As(werr, &ue) {
+					s.metrics.uploads.result(ue.Code)
+					return ue
+				}
+				return upErr(503, "upload_failed", "upload failed; retry")
+			}
+			want -= int64(n)
+		}
+		if err != nil {
+			u.commitQuietly()
+			return upErr(400, "upload_invalid", "body shorter than its Content-Range; committed what arrived")
+		}
+	}
+	if u.rec.Status != store.UploadDone {
+		if err := u.commit(false); err != nil {
+			var ue *uploadError
+			errors.As(err, &ue)
+			return ue
+		}
+	}
+	return nil
+}
+
+// putAnswer is a PUT's answer: the committed offset, and the outcome
+// once done.
+func putAnswer(rec store.Upload) any {
+	if rec.Status == store.UploadDone {
+		return uploadDone{UploadID: rec.ID, Offset: rec.Size, Done: true, Size: rec.Size, SHA256: rec.SHA256, Seq: rec.Seq}
+	}
+	return map[string]any{"uploadId": rec.ID, "offset": rec.Offset}
+}
+
+// uploadState reads an upload's state for its user.
+func (s *Server) uploadState(cl auth.Claims, id string) (store.Upload, *uploadError) {
+	notFound := upErr(404, "upload_not_found", "no such upload (unknown, expired, aborted or not yours)")
+	if !validUploadID(id) {
+		return store.Upload{}, notFound
+	}
+	ctx, cancel := s.uploadCtx()
+	defer cancel()
+	rec, err := s.cfg.Uploads.State.UploadInfo(ctx, cl.Org, id)
+	switch {
+	case errors.Is(err, store.ErrUploadNotFound):
+		return store.Upload{}, notFound
+	case err != nil:
+		return store.Upload{}, upErr(503, "upload_failed", "upload state unavailable; retry")
+	case rec.User != cl.User:
+		return store.Upload{}, notFound
+	case rec.Status == store.UploadFailed:
+		return store.Upload{}, upErr(422, "upload_hash_mismatch", "this upload failed its SHA-256 check; start it again")
+	}
+	return rec, nil
+}
+
+// handleUploadGet serves a completed upload to any user of its org. The
+// file is served as an attachment, sandboxed and unsniffed: it is user
+// content on the gateway's origin.
+func (s *Server) handleUploadGet(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
+	id := chi.URLParam(r, "id")
+	notFound := upErr(404, "upload_not_found", "no such upload")
+	if !validUploadID(id) {
+		writeUploadError(w, notFound)
+		return
+	}
+	f, err := s.cfg.Uploads.Storage.Open(cl.Org, id)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			writeUploadError(w, upErr(503, "upload_failed", "storage unavailable"))
+			return
+		}
+		ctx, cancel := s.uploadCtx()
+		defer cancel()
+		if rec, err := s.cfg.Uploads.State.UploadInfo(ctx, cl.Org, id); err == nil && rec.Status == store.UploadActive {
+			writeUploadError(w, upErr(409, "upload_incomplete", "the upload is not complete"))
+			return
+		}
+		writeUploadError(w, notFound)
+		return
+	}
+	defer f.Close()
+	ctype, name := "application/octet-stream", id
+	ctx, cancel := s.uploadCtx()
+	defer cancel()
+	if rec, err := s.cfg.Uploads.State.UploadInfo(ctx, cl.Org, id); err == nil {
+		ctype, name = rec.ContentType, rec.Name
+	}
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "sandbox; default-src 'none'")
+	h.Set("Cache-Control", "private, max-age=0")
+	http.ServeContent(w, r, "", time.Time{}, f)
+}
+
+func (s *Server) handleUploadDelete(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
+	if ue := s.abortUpload(cl.Org, cl.User, chi.URLParam(r, "id")); ue != nil {
+		writeUploadError(w, ue)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

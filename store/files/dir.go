@@ -1,0 +1,172 @@
+// Package files stores upload bytes in a directory every gateway node
+// mounts (a PersistentVolume with ReadWriteMany in Kubernetes), so that an
+// upload one node started can be continued by another.
+//
+// Layout under the root:
+//
+//	<org>/.partial/<id>   bytes of an unfinished upload, written in place
+//	<org>/<id>            a completed upload, moved there by one rename
+//
+// A completed file appears only through rename(2) after an fsync, so a
+// reader never sees a partial file under the final name, and a crash
+// leaves either the whole file or none.
+package files
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// ErrInvalidName: an org or upload id that cannot be a path element.
+var ErrInvalidName = errors.New("files: invalid org or upload id")
+
+// Dir is upload storage in a local or network filesystem directory.
+type Dir struct {
+	root string
+}
+
+// New returns a Dir rooted at root, creating it if needed.
+func New(root string) (*Dir, error) {
+	if root == "" {
+		return nil, fmt.Errorf("files: empty root: %w", ErrInvalidName)
+	}
+	if err := os.MkdirAll(root, 0o750); err != nil {
+		return nil, fmt.Errorf("files: create %s: %w", root, err)
+	}
+	return &Dir{root: root}, nil
+}
+
+// Root returns the directory's path.
+func (d *Dir) Root() string { return d.root }
+
+// Part is an unfinished upload's bytes.
+type Part interface {
+	io.ReaderAt
+	io.WriterAt
+	Sync() error
+	Truncate(size int64) error
+	Close() error
+}
+
+// OpenPart opens the unfinished bytes of upload id, creating them empty if
+// there are none yet.
+func (d *Dir) OpenPart(org, id string) (Part, error) {
+	p, err := d.partPath(org, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+		return nil, fmt.Errorf("files: %w", err)
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("files: %w", err)
+	}
+	return f, nil
+}
+
+// Complete moves upload id's bytes to their final name. The caller has
+// synced them; Complete syncs the directory so the rename itself survives
+// a crash. Completing an already completed upload is a no-op, so a writer
+// that crashed after the rename can finish the job again.
+func (d *Dir) Complete(org, id string) error {
+	part, err := d.partPath(org, id)
+	if err != nil {
+		return err
+	}
+	final := filepath.Join(d.root, org, id)
+	if err := os.Rename(part, final); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			if _, serr := os.Stat(final); serr == nil {
+				return nil
+			}
+		}
+		return fmt.Errorf("files: %w", err)
+	}
+	return syncDir(filepath.Join(d.root, org))
+}
+
+// Open opens a completed upload; fs.ErrNotExist when there is none (an
+// unfinished upload is never opened).
+func (d *Dir) Open(org, id string) (*os.File, error) {
+	if !validName(org) || !validName(id) {
+		return nil, fmt.Errorf("files: %w", fs.ErrNotExist)
+	}
+	f, err := os.Open(filepath.Join(d.root, org, id))
+	if err != nil {
+		return nil, fmt.Errorf("files: %w", err)
+	}
+	return f, nil
+}
+
+// RemovePart deletes upload id's unfinished bytes, if any.
+func (d *Dir) RemovePart(org, id string) error {
+	p, err := d.partPath(org, id)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("files: %w", err)
+	}
+	return nil
+}
+
+// RemoveStale deletes unfinished uploads last written before cutoff and
+// returns how many it removed. Several nodes may run it at once.
+func (d *Dir) RemoveStale(cutoff time.Time) (int, error) {
+	parts, err := filepath.Glob(filepath.Join(d.root, "*", ".partial", "*"))
+	if err != nil {
+		return 0, fmt.Errorf("files: %w", err)
+	}
+	n := 0
+	for _, p := range parts {
+		st, err := os.Stat(p)
+		if err != nil || !st.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(p); err == nil {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (d *Dir) partPath(org, id string) (string, error) {
+	if !validName(org) || !validName(id) {
+		return "", fmt.Errorf("files: %q/%q: %w", org, id, ErrInvalidName)
+	}
+	return filepath.Join(d.root, org, ".partial", id), nil
+}
+
+// validName admits 1-64 bytes of [A-Za-z0-9_.-] not starting with a dot:
+// nothing that can climb out of the root or collide with .partial.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func syncDir(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("files: sync %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,15 @@
+-- upload_abort.lua deletes a user's unfinished upload and frees its slot.
+--
+-- KEYS: upload hash, user's upload set
+-- ARGV: user, id
+-- Returns 1, or 0 when the upload does not exist, belongs to another user
+-- or already completed.
+if redis.call('HGET', KEYS[1], 'user') ~= ARGV[1] then
+  return 0
+end
+if redis.call('HGET', KEYS[1], 'status') == 'done' then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1

@@ -1,0 +1,19 @@
+-- upload_commit.lua records how many bytes of an upload are durably stored,
+-- if the caller still owns the upload (a resume elsewhere took it over
+-- otherwise), and pushes its expiry forward.
+--
+-- KEYS: upload hash, user's upload set
+-- ARGV: owner, offset, ttl (ms), expiry (ms), id
+-- Returns 1, 0 when another owner holds the upload, -1 when it is gone.
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if not owner then
+  return -1
+end
+if owner ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'offset', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], 'XX', ARGV[4], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return 1
