@@ -24,9 +24,12 @@ const maxReadPerWake = 64 << 10
 // readState is one reader goroutine's scratch space.
 type readState struct {
 	buf []byte
+	rd  *netpoll.Reader
 }
 
-func newReadState() *readState { return &readState{buf: make([]byte, 16<<10)} }
+func newReadState() *readState {
+	return &readState{buf: make([]byte, 16<<10), rd: netpoll.NewReader()}
+}
 
 // fragBuf reassembles a fragmented message. It holds memory only while a
 // fragmented message is in progress.
@@ -50,7 +53,7 @@ func (c *conn) serveRead(st *readState) {
 	}
 	eof := false
 	for total := 0; total < maxReadPerWake; {
-		n, again, err := netpoll.Read(c.raw, st.buf)
+		n, again, err := st.rd.Read(c.raw, st.buf)
 		if err != nil {
 			c.destroy()
 			return

@@ -42,6 +42,7 @@ type upload struct {
 
 	mu        sync.Mutex
 	queue     []chunk // received chunks not yet written; caller holds mu
+	spare     []chunk // the worker's emptied batch, reused; caller holds mu
 	scheduled bool    // on the upload workers' queue or being run; caller holds mu
 	closing   bool    // detached: write what is queued, commit, release; caller holds mu
 	ended     bool    // released: accepts nothing more; caller holds mu
@@ -137,7 +138,7 @@ func (u *upload) run() {
 	for {
 		u.mu.Lock()
 		q := u.queue
-		u.queue = nil
+		u.queue, u.spare = u.spare[:0], nil
 		if len(q) == 0 {
 			u.scheduled = false
 			closing := u.closing && !u.ended
@@ -157,6 +158,10 @@ func (u *upload) run() {
 			}
 			u.doneWith(ch)
 		}
+		clear(q)
+		u.mu.Lock()
+		u.spare = q[:0]
+		u.mu.Unlock()
 	}
 }
 

@@ -66,7 +66,7 @@ func (c *conn) startUpload(m uploadStart) {
 }
 
 func (c *conn) resumeUpload(r uploadRef) {
-	u, rec, ue := c.s.resumeUpload(c.org, c.user, r.UploadID, c)
+	u, rec, ue := c.s.resumeUpload(c.org, c.user, r.UploadID, r.ID, c)
 	switch {
 	case ue != nil:
 		ue.ID = r.ID
@@ -77,7 +77,6 @@ func (c *conn) resumeUpload(r uploadRef) {
 		c.send(controlFrameText(done.donePayload()))
 		return
 	}
-	u.ref = r.ID
 	if !c.attachUpload(u) {
 		return
 	}
@@ -133,11 +132,11 @@ func (c *conn) forgetUpload(u *upload) {
 	c.upMu.Unlock()
 }
 
-func (c *conn) findUpload(id string) *upload {
+func (c *conn) findUpload(id []byte) *upload {
 	c.upMu.Lock()
 	defer c.upMu.Unlock()
 	for _, u := range c.uploads {
-		if u.rec.ID == id {
+		if u.rec.ID == string(id) { // no allocation for the comparison
 			return u
 		}
 	}
@@ -171,21 +170,21 @@ func (c *conn) uploadChunk(msg []byte) {
 	switch {
 	case u == nil:
 		c.s.metrics.uploads.result("upload_not_found")
-		c.sendUploadError(upErr(404, "upload_not_found", "no upload "+quoteShort(id)+" in progress on this connection; send upload.resume"), "")
+		c.sendUploadError(upErr(404, "upload_not_found", "no upload "+quoteShort(string(id))+" in progress on this connection; send upload.resume"), "")
 	case off != u.next:
 		if !u.desync { // one error; the chunks already in flight are dropped quietly
 			u.desync = true
 			c.s.metrics.uploads.result("upload_offset")
 			ue := upErr(409, "upload_offset", "chunk does not start where the last one ended")
 			ue.Offset = &u.next
-			c.sendUploadError(ue, id)
+			c.sendUploadError(ue, u.rec.ID)
 		}
 	case len(data) > c.s.cfg.Uploads.ChunkBytes:
-		c.sendUploadError(upErr(400, "upload_invalid", "chunk over chunkSize"), id)
+		c.sendUploadError(upErr(400, "upload_invalid", "chunk over chunkSize"), u.rec.ID)
 	case off+int64(len(data)) > u.rec.Size:
 		u.stop(upErr(413, "upload_too_large", "chunk goes past the declared size"))
 	case !u.enqueue(off, data):
-		c.sendUploadError(upErr(404, "upload_not_found", "upload no longer in progress on this connection"), id)
+		c.sendUploadError(upErr(404, "upload_not_found", "upload no longer in progress on this connection"), u.rec.ID)
 	default:
 		u.desync = false
 		u.next = off + int64(len(data))

@@ -124,7 +124,7 @@ func (s *Server) handleUploadPut(w http.ResponseWriter, r *http.Request, cl auth
 		writeUploadError(w, e)
 		return
 	}
-	u, done, ue := s.resumeUpload(cl.Org, cl.User, id, nil)
+	u, done, ue := s.resumeUpload(cl.Org, cl.User, id, "", nil)
 	switch {
 	case ue != nil:
 		writeUploadError(w, ue)

@@ -128,7 +128,8 @@ func (s *Server) beginUpload(org, user string, m uploadStart, c *conn) (*upload,
 // resumeUpload takes an upload over (from a connection or node that lost
 // its client) at its committed offset. A finished upload comes back with
 // its record and no writer.
-func (s *Server) resumeUpload(org, user, id string, c *conn) (*upload, store.Upload, *uploadError) {
+// ref is the client's id for the resume, echoed in upload.done.
+func (s *Server) resumeUpload(org, user, id, ref string, c *conn) (*upload, store.Upload, *uploadError) {
 	cfg := &s.cfg.Uploads
 	notFound := upErr(404, "upload_not_found", "no such upload (unknown, expired, aborted or not yours)")
 	if !validUploadID(id) {
@@ -152,7 +153,7 @@ func (s *Server) resumeUpload(org, user, id string, c *conn) (*upload, store.Upl
 	if err != nil {
 		return nil, store.Upload{}, upErr(503, "upload_failed", "storage unavailable; retry")
 	}
-	u := &upload{s: s, org: org, rec: rec, part: part, c: c, written: rec.Offset, committed: rec.Offset,
+	u := &upload{s: s, org: org, rec: rec, part: part, c: c, ref: ref, written: rec.Offset, committed: rec.Offset,
 		next: rec.Offset, lastCommit: time.Now()}
 	if !s.uploads.add(u) {
 		_ = part.Close()

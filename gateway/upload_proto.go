@@ -122,19 +122,19 @@ func validUploadID(s string) bool {
 
 var errBadChunk = errors.New("chunk header malformed (want 0x01, id length, id, 8-byte offset, then bytes)")
 
-// parseChunk splits a binary chunk message; data aliases msg.
-func parseChunk(msg []byte) (id string, off int64, data []byte, err error) {
+// parseChunk splits a binary chunk message; id and data alias msg.
+func parseChunk(msg []byte) (id []byte, off int64, data []byte, err error) {
 	if len(msg) < 2 || msg[0] != chunkVersion {
-		return "", 0, nil, errBadChunk
+		return nil, 0, nil, errBadChunk
 	}
 	n := int(msg[1])
 	if len(msg) < 2+n+8 {
-		return "", 0, nil, errBadChunk
+		return nil, 0, nil, errBadChunk
 	}
-	id = string(msg[2 : 2+n])
+	id = msg[2 : 2+n]
 	o := binary.BigEndian.Uint64(msg[2+n:])
 	if o > 1<<62 {
-		return "", 0, nil, errBadChunk
+		return nil, 0, nil, errBadChunk
 	}
 	return id, int64(o), msg[2+n+8:], nil
 }

@@ -25,6 +25,14 @@ type Desc struct {
 
 	mu      sync.Mutex
 	removed bool // caller holds mu
+
+	// ctl's arguments and result, and the RawConn.Control callback built
+	// once in Add: a closure per call would allocate on every Arm, which
+	// is once per read wake-up. Caller holds mu.
+	op     int
+	events uint32
+	opErr  error
+	ctlFn  func(fd uintptr)
 }
 
 // Arm asks for one more Ready call when the socket is next ready. Arming an
@@ -60,18 +68,20 @@ func (d *Desc) Remove() {
 // ctl runs epoll_ctl inside RawConn.Control, which pins the descriptor for
 // the duration of the call; on a closed socket Control fails instead of
 // touching a reused descriptor number.
+// Caller holds d.mu (or has not shared d yet).
 func (d *Desc) ctl(op int, events uint32) error {
-	var opErr error
-	err := d.raw.Control(func(fd uintptr) {
-		ev := unix.EpollEvent{Events: events}
-		setEventID(&ev, d.id)
-		opErr = unix.EpollCtl(d.p.epfd, op, int(fd), &ev)
-	})
-	if err != nil {
+	d.op, d.events, d.opErr = op, events, nil
+	if err := d.raw.Control(d.ctlFn); err != nil {
 		return ErrClosed
 	}
-	if opErr != nil {
-		return fmt.Errorf("netpoll: epoll_ctl: %w", opErr)
+	if d.opErr != nil {
+		return fmt.Errorf("netpoll: epoll_ctl: %w", d.opErr)
 	}
 	return nil
+}
+
+func (d *Desc) control(fd uintptr) {
+	ev := unix.EpollEvent{Events: d.events}
+	setEventID(&ev, d.id)
+	d.opErr = unix.EpollCtl(d.p.epfd, d.op, int(fd), &ev)
 }

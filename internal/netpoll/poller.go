@@ -166,6 +166,7 @@ func (p *Poller) Add(conn syscall.Conn, h Handler) (*Desc, error) {
 	id := p.nextID
 	p.nextID++
 	d := &Desc{p: p, id: id, raw: raw, h: h}
+	d.ctlFn = d.control
 	p.descs[id] = d
 	p.mu.Unlock()
 
