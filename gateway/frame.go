@@ -141,9 +141,21 @@ var errInflateTooBig = errors.New("inflated message over the limit")
 
 // inflate decompresses one client message, reading at most limit bytes of
 // output so a small compressed message cannot expand without bound.
+// inflaters recycles decompressors: each holds tens of KiB of tables, and
+// browsers deflate every message once permessage-deflate is on — upload
+// chunks included — so a fresh one per message was a large allocation
+// per chunk.
+var inflaters sync.Pool
+
 func inflate(p []byte, limit int) ([]byte, error) {
-	r := flate.NewReader(io.MultiReader(bytes.NewReader(p), bytes.NewReader(deflateTail)))
-	defer r.Close()
+	src := io.MultiReader(bytes.NewReader(p), bytes.NewReader(deflateTail))
+	r, _ := inflaters.Get().(io.ReadCloser)
+	if r == nil {
+		r = flate.NewReader(src)
+	} else if err := r.(flate.Resetter).Reset(src, nil); err != nil {
+		r = flate.NewReader(src)
+	}
+	defer inflaters.Put(r)
 	out, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, err

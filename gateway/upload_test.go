@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gobwas/ws"
+	"github.com/klauspost/compress/flate"
+
 	"github.com/rtgw/realtime/internal/redistest"
 	"github.com/rtgw/realtime/internal/wstest"
 	"github.com/rtgw/realtime/store/files"
@@ -333,4 +336,42 @@ func scrape(t *testing.T, h *harness) string {
 	t.Helper()
 	_, b := get(t, h.http.URL+"/metrics")
 	return string(b)
+}
+
+// deflateMessage compresses p as a permessage-deflate message body.
+func deflateMessage(t *testing.T, p []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, _ := flate.NewWriter(&b, flate.BestSpeed)
+	w.Write(p)
+	w.Flush()
+	return bytes.TrimSuffix(b.Bytes(), []byte{0, 0, 0xff, 0xff})
+}
+
+// Browsers deflate every message once permessage-deflate is negotiated,
+// upload chunks included: compressed starts and chunks work, with chunks
+// larger than the 64 KiB message limit once inflated.
+func TestUploadCompressedMessages(t *testing.T) {
+	h := uploadHarness(t, nil, t.TempDir(), func(u *UploadConfig) { u.ChunkBytes = 128 << 10 })
+	org := "org-deflate"
+	c := wstest.Dial(t, h.wsURL+"?access_token="+h.token(org, "alice"), wstest.Options{Deflate: true})
+	if !c.Deflate {
+		t.Fatal("permessage-deflate not negotiated")
+	}
+	c.Send(map[string]any{"services": []string{"documents"}})
+	c.Expect("ack")
+	data := bytes.Repeat([]byte("compressible document text "), 40000) // ~1 MB
+	start, _ := json.Marshal(startMsg("a.txt", data, "text/plain"))
+	rawFrame(t, c, true, ws.Rsv(true, false, false), ws.OpText, true, deflateMessage(t, start))
+	r := nextUpload(t, c, false)
+	if r.Type != "upload.ready" {
+		t.Fatalf("compressed start: %s", r.Raw)
+	}
+	for off := 0; off < len(data); off += r.ChunkSize {
+		msg := wstest.Chunk(r.UploadID, int64(off), data[off:min(off+r.ChunkSize, len(data))])
+		rawFrame(t, c, true, ws.Rsv(true, false, false), ws.OpBinary, true, deflateMessage(t, msg))
+	}
+	if m := nextUpload(t, c, true); m.Type != "upload.done" || m.SHA256 != sha(data) {
+		t.Fatalf("compressed chunks: %s", m.Raw)
+	}
 }
