@@ -31,6 +31,14 @@ func checkAllEnabled(t *testing.T, m manifest) {
 		"REALTIME_COMPRESS_THRESHOLD":   "-1",
 		"GOMEMLIMIT":                    "1800MiB",
 		"REALTIME_DEMO":                 "false",
+		"REALTIME_UPLOAD_DIR":           "/srv/uploads",
+		"REALTIME_UPLOAD_MAX_BYTES":     "209715200",
+		"REALTIME_UPLOAD_CONTENT_TYPES": "application/pdf,image/*,text/csv",
+		"REALTIME_UPLOAD_MAX_PER_USER":  "8",
+		"REALTIME_UPLOAD_MAX_ACTIVE":    "256",
+		"REALTIME_UPLOAD_EXPIRY":        "2h",
+		"REALTIME_UPLOAD_CHUNK_BYTES":   "1048576",
+		"REALTIME_UPLOAD_BUFFER_BYTES":  "4194304",
 	} {
 		wantEnv(t, m, name, want)
 	}
@@ -84,5 +92,15 @@ func checkAllEnabledEdges(t *testing.T, m manifest) {
 	}
 	if m.monitor.Labels["release"] != "kube-prometheus-stack" {
 		t.Error("servicemonitor.labels not applied")
+	}
+	pvc := m.pvc
+	if sc := pvc.Spec.StorageClassName; sc == nil || *sc != "efs-sc" {
+		t.Errorf("uploads storageClassName %v, want efs-sc", sc)
+	}
+	if q := pvc.Spec.Resources.Requests.Storage().String(); q != "100Gi" {
+		t.Errorf("uploads storage %s, want 100Gi", q)
+	}
+	if a := pvc.Annotations; a["example.com/backup"] != "nightly" || a["helm.sh/resource-policy"] != "keep" {
+		t.Errorf("uploads claim annotations %v: want the user's merged with resource-policy keep", a)
 	}
 }

@@ -19,6 +19,7 @@ var wiringChecks = []struct {
 	{"selectors and ports line up", checkSelectors},
 	{"names and labels are valid", checkNames},
 	{"notes tell how to connect and roll out", checkNotes},
+	{"uploads directory is a shared writable volume", checkUploadsVolume},
 }
 
 func TestRender(t *testing.T) {
@@ -39,7 +40,7 @@ func TestRender(t *testing.T) {
 			values: func(t *testing.T) map[string]any { return valuesFile(t, "ci/all-enabled-values.yaml") },
 			kinds: []string{"apps/v1 Deployment", "autoscaling/v2 HorizontalPodAutoscaler",
 				"monitoring.coreos.com/v1 ServiceMonitor", "networking.k8s.io/v1 Ingress",
-				"policy/v1 PodDisruptionBudget", "v1 Service"},
+				"policy/v1 PodDisruptionBudget", "v1 PersistentVolumeClaim", "v1 Service"},
 			check: checkAllEnabled,
 		},
 		{
@@ -64,6 +65,43 @@ func TestRender(t *testing.T) {
 			check: func(t *testing.T, m manifest) {
 				wantEnv(t, m, "REDIS_CLUSTER_ADDRS", "redis-0:6379,redis-1:6379")
 			},
+		},
+		{
+			name: "uploads on the chart's claim",
+			values: func(*testing.T) map[string]any {
+				return uploadsValues(kv{
+					"maxBytes": 52428800, "contentTypes": []any{"application/pdf", "image/*"}, "maxPerUser": -1,
+					"maxActive": 64, "expiry": "30m", "chunkBytes": 524288, "bufferBytes": 2097152,
+				})
+			},
+			kinds: []string{"apps/v1 Deployment", "policy/v1 PodDisruptionBudget", "v1 PersistentVolumeClaim", "v1 Secret", "v1 Service"},
+			check: checkUploadsDefault,
+		},
+		{
+			name: "uploads on an existing ReadWriteOnce claim with 3 replicas",
+			values: func(*testing.T) map[string]any {
+				v := uploadsValues(kv{"mountPath": "/data/uploads", "persistence": kv{
+					"existingClaim": "shared-documents", "accessModes": []any{"ReadWriteOnce"},
+				}})
+				v["podSecurityContext"] = kv{"fsGroup": 1000}
+				return v
+			},
+			kinds: []string{"apps/v1 Deployment", "policy/v1 PodDisruptionBudget", "v1 Secret", "v1 Service"},
+			check: checkUploadsExistingClaim,
+		},
+		{
+			name: "uploads on ReadWriteOnce with one replica",
+			values: func(*testing.T) map[string]any {
+				v := uploadsValues(kv{"persistence": kv{
+					"storageClass": "-", "size": "5Gi", "accessModes": []any{"ReadWriteOnce"},
+					"keep": false, "annotations": kv{"example.com/backup": "daily"},
+				}})
+				v["replicaCount"] = 1
+				v["strategy"] = kv{"type": "Recreate", "rollingUpdate": nil}
+				return v
+			},
+			kinds: []string{"apps/v1 Deployment", "policy/v1 PodDisruptionBudget", "v1 PersistentVolumeClaim", "v1 Secret", "v1 Service"},
+			check: checkUploadsSingleReplica,
 		},
 	}
 	for _, tt := range tests {
@@ -113,6 +151,12 @@ func checkDefaults(t *testing.T, m manifest) {
 	}
 	if l := m.gateway(t).Lifecycle; l != nil {
 		t.Errorf("lifecycle %+v: no preStop by default", l)
+	}
+	if _, ok := env(m.gateway(t))["REALTIME_UPLOAD_DIR"]; ok || m.pvc != nil || len(spec.Template.Spec.Volumes) != 0 {
+		t.Error("uploads are off by default: no REALTIME_UPLOAD_DIR, claim or volume")
+	}
+	if g := spec.Template.Spec.SecurityContext.FSGroup; g != nil {
+		t.Errorf("fsGroup %d without uploads", *g)
 	}
 	if len(m.deployment.Spec.Template.Annotations["checksum/secret"]) != 64 {
 		t.Error("pod template lacks the checksum/secret annotation that rolls pods on a secret change")

@@ -41,6 +41,7 @@ var kinds = map[string]func() any{
 	"apps/v1 Deployment":                      func() any { return new(appsv1.Deployment) },
 	"v1 Service":                              func() any { return new(corev1.Service) },
 	"v1 Secret":                               func() any { return new(corev1.Secret) },
+	"v1 PersistentVolumeClaim":                func() any { return new(corev1.PersistentVolumeClaim) },
 	"networking.k8s.io/v1 Ingress":            func() any { return new(networkingv1.Ingress) },
 	"autoscaling/v2 HorizontalPodAutoscaler":  func() any { return new(autoscalingv2.HorizontalPodAutoscaler) },
 	"policy/v1 PodDisruptionBudget":           func() any { return new(policyv1.PodDisruptionBudget) },

@@ -23,6 +23,11 @@ func TestRenderFails(t *testing.T) {
 		secretsMsg = "realtime-gateway: secrets missing: set auth.jwtSecret and auth.apiKey, or auth.existingSecret"
 	)
 	sentinel := kv{"addrs": []any{"s-0:26379"}, "master": "mymaster"}
+	rwo := kv{"accessModes": []any{"ReadWriteOnce"}}
+	withAutoscaling := func(v map[string]any) map[string]any {
+		v["autoscaling"] = kv{"enabled": true}
+		return v
+	}
 	tests := []struct {
 		name    string
 		values  map[string]any
@@ -47,6 +52,17 @@ func TestRenderFails(t *testing.T) {
 		{name: "pdb with both bounds", values: with(kv{"podDisruptionBudget": kv{"minAvailable": 2}}), wantErr: "not both"},
 		{name: "hpa with no metric", values: with(kv{"autoscaling": kv{"enabled": true, "targetCPUUtilizationPercentage": ""}}), wantErr: "autoscaling needs targetCPUUtilizationPercentage or extraMetrics"},
 		{name: "unknown anti-affinity", values: with(kv{"podAntiAffinity": "always"}), wantErr: "podAntiAffinity must be soft, hard or none"},
+		{name: "uploads on ReadWriteOnce with 3 replicas", values: uploadsValues(kv{"persistence": rwo}), wantErr: `realtime-gateway: uploads.persistence.accessModes ["ReadWriteOnce"] lacks ReadWriteMany, but more than one gateway pod runs (replicaCount 3): every pod must share the uploads volume read-write, since any pod may continue an upload another started`},
+		{name: "uploads on ReadWriteOnce with autoscaling", values: withAutoscaling(uploadsValues(kv{"persistence": rwo})), wantErr: "more than one gateway pod runs (autoscaling up to maxReplicas 12): every pod must share the uploads volume"},
+		{name: "uploads on a read-only access mode", values: uploadsValues(kv{"persistence": kv{"accessModes": []any{"ReadOnlyMany"}}}), wantErr: `uploads.persistence.accessModes: "ReadOnlyMany" is not a writable access mode`},
+		{name: "uploads without access modes", values: uploadsValues(kv{"persistence": kv{"accessModes": []any{}}}), wantErr: "uploads.persistence.accessModes must not be empty"},
+		{name: "uploads without a size", values: uploadsValues(kv{"persistence": kv{"size": ""}}), wantErr: "uploads.persistence.size is required"},
+		{name: "uploads on a relative path", values: uploadsValues(kv{"mountPath": "uploads"}), wantErr: "uploads.mountPath must be an absolute path"},
+		{name: "uploads on the root", values: uploadsValues(kv{"mountPath": "/"}), wantErr: "uploads.mountPath must be an absolute path"},
+		{name: "unknown uploads key", values: with(kv{"uploads": kv{"maxByte": 10}}), wantErr: "uploads.maxByte is not a known setting"},
+		{name: "uploads size with a unit", values: uploadsValues(kv{"maxBytes": "100Mi"}), wantErr: `uploads.maxBytes must be a whole number of bytes, not "100Mi"`},
+		{name: "uploads max per user zero", values: uploadsValues(kv{"maxPerUser": 0}), wantErr: "uploads.maxPerUser must be positive, or -1 for unlimited"},
+		{name: "uploads chunk above the default buffer", values: uploadsValues(kv{"chunkBytes": 2097152}), wantErr: "uploads.bufferBytes (1048576) must be at least uploads.chunkBytes (2097152)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

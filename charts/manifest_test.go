@@ -22,6 +22,7 @@ type manifest struct {
 	deployment *appsv1.Deployment
 	service    *corev1.Service
 	secret     *corev1.Secret
+	pvc        *corev1.PersistentVolumeClaim
 	ingress    *networkingv1.Ingress
 	hpa        *autoscalingv2.HorizontalPodAutoscaler
 	pdb        *policyv1.PodDisruptionBudget
@@ -66,6 +67,8 @@ func (m *manifest) set(obj any) error {
 		m.service = o
 	case *corev1.Secret:
 		m.secret = o
+	case *corev1.PersistentVolumeClaim:
+		m.pvc = o
 	case *networkingv1.Ingress:
 		m.ingress = o
 	case *autoscalingv2.HorizontalPodAutoscaler:

@@ -17,6 +17,9 @@ func objectMetas(m manifest) []metav1.ObjectMeta {
 	if m.secret != nil {
 		out = append(out, m.secret.ObjectMeta)
 	}
+	if m.pvc != nil {
+		out = append(out, m.pvc.ObjectMeta)
+	}
 	if m.ingress != nil {
 		out = append(out, m.ingress.ObjectMeta)
 	}

@@ -132,7 +132,7 @@ func checkSecurity(t *testing.T, m manifest) {
 }
 
 func checkEnvNames(t *testing.T, m manifest) {
-	for _, p := range envProblems(m.gateway(t), binaryEnv(t)) {
+	for _, p := range envProblems(m.gateway(t), binaryEnv(t), pendingEnv) {
 		t.Error(p)
 	}
 }

@@ -38,6 +38,15 @@ func New(root string) (*Dir, error) {
 	if err := os.MkdirAll(root, 0o750); err != nil {
 		return nil, fmt.Errorf("files: create %s: %w", root, err)
 	}
+	// Fail at start, not at the first upload, on a volume this user
+	// cannot write (a root-owned NFS export): a node would be ready and
+	// every upload would fail.
+	probe, err := os.CreateTemp(root, ".probe-*")
+	if err != nil {
+		return nil, fmt.Errorf("files: %s is not writable: %w", root, err)
+	}
+	probe.Close()
+	_ = os.Remove(probe.Name())
 	return &Dir{root: root}, nil
 }
 

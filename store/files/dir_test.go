@@ -98,3 +98,25 @@ func TestRemoveStale(t *testing.T) {
 		t.Fatal("completed file removed")
 	}
 }
+
+// A directory the process cannot write is refused at start.
+func TestNewRefusesUnwritableDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		// root writes through permissions; use a path under a file instead.
+		f := filepath.Join(t.TempDir(), "file")
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := New(filepath.Join(f, "uploads")); err == nil {
+			t.Fatal("New accepted a directory that cannot exist")
+		}
+		return
+	}
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(dir); err == nil {
+		t.Fatal("New accepted a read-only directory")
+	}
+}

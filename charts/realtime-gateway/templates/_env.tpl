@@ -34,6 +34,43 @@ outboundQueueBytes: REALTIME_OUTBOUND_QUEUE_BYTES
 demo: REALTIME_DEMO
 {{- end -}}
 
+{{/*
+Tuning keys of .Values.uploads and the variable each one sets. The other
+keys of uploads (enabled, mountPath, persistence) are the chart's own.
+*/}}
+{{- define "rtgw.uploadsEnv" -}}
+maxBytes: REALTIME_UPLOAD_MAX_BYTES
+contentTypes: REALTIME_UPLOAD_CONTENT_TYPES
+maxPerUser: REALTIME_UPLOAD_MAX_PER_USER
+maxActive: REALTIME_UPLOAD_MAX_ACTIVE
+expiry: REALTIME_UPLOAD_EXPIRY
+chunkBytes: REALTIME_UPLOAD_CHUNK_BYTES
+bufferBytes: REALTIME_UPLOAD_BUFFER_BYTES
+{{- end -}}
+
+{{/*
+REALTIME_UPLOAD_* when uploads are enabled; nothing otherwise, which leaves
+uploads off in the binary. A list (contentTypes) is joined with commas.
+*/}}
+{{- define "rtgw.uploadsVars" -}}
+{{- with .Values.uploads -}}
+{{- if .enabled }}
+- name: REALTIME_UPLOAD_DIR
+  value: {{ .mountPath | quote }}
+{{- $names := include "rtgw.uploadsEnv" $ | fromYaml }}
+{{- range $key, $value := . }}
+{{- if hasKey $names $key }}
+{{- if kindIs "slice" $value }}{{ $value = join "," $value }}{{ end }}
+{{- if include "rtgw.isSet" $value }}
+- name: {{ index $names $key }}
+  value: {{ include "rtgw.envString" $value | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
 {{/* REDIS_* for whichever Redis mode is set (validated to be exactly one). */}}
 {{- define "rtgw.redisEnv" -}}
 {{- with .Values.redis -}}
@@ -95,6 +132,7 @@ demo: REALTIME_DEMO
   value: {{ include "rtgw.envString" $value | quote }}
 {{- end }}
 {{- end }}
+{{- include "rtgw.uploadsVars" . }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}

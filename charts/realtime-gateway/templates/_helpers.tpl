@@ -117,3 +117,35 @@ topologySpreadConstraints:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end -}}
+
+{{/* PersistentVolumeClaim of the uploads volume: the user's, else the chart's. */}}
+{{- define "rtgw.uploadsClaim" -}}
+{{- .Values.uploads.persistence.existingClaim | default (printf "%s-uploads" (include "rtgw.fullname" . | trunc 55 | trimSuffix "-")) -}}
+{{- end -}}
+
+{{/*
+"true" when more than one gateway pod may run at once: replicaCount above
+1, or an HPA that may scale above 1. (A rolling update with a surge also
+runs two pods for a while; see uploads.persistence.accessModes.)
+*/}}
+{{- define "rtgw.multiPod" -}}
+{{- if .Values.autoscaling.enabled -}}
+{{- if gt (int .Values.autoscaling.maxReplicas) 1 }}true{{ end -}}
+{{- else if gt (int .Values.replicaCount) 1 }}true{{ end -}}
+{{- end -}}
+
+{{/*
+The pod's securityContext: podSecurityContext, plus, with uploads, the
+fsGroup that makes a fresh volume writable by the nonroot user. The kubelet
+chowns the volume to that group at mount; OnRootMismatch makes it skip the
+recursive walk when the root already matches, which on a volume full of
+documents would otherwise slow every pod start. Values the user sets win.
+*/}}
+{{- define "rtgw.podSecurityContext" -}}
+{{- $psc := deepCopy (.Values.podSecurityContext | default dict) -}}
+{{- if .Values.uploads.enabled -}}
+{{- if not (include "rtgw.isSet" (get $psc "fsGroup")) }}{{ $_ := set $psc "fsGroup" 65532 }}{{ end -}}
+{{- if not (include "rtgw.isSet" (get $psc "fsGroupChangePolicy")) }}{{ $_ := set $psc "fsGroupChangePolicy" "OnRootMismatch" }}{{ end -}}
+{{- end -}}
+{{- toYaml $psc -}}
+{{- end -}}

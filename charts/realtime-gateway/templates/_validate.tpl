@@ -8,6 +8,7 @@ message starts with "realtime-gateway:"; the chart tests match on them.
 {{- include "rtgw.validateAuth" . -}}
 {{- include "rtgw.validateShutdown" . -}}
 {{- include "rtgw.validateMisc" . -}}
+{{- include "rtgw.validateUploads" . -}}
 {{- end -}}
 
 {{- define "rtgw.validateRedis" -}}
@@ -89,6 +90,62 @@ message starts with "realtime-gateway:"; the chart tests match on them.
 {{- range $key, $_ := .Values.config -}}
 {{- if not (hasKey (include "rtgw.configEnv" $ | fromYaml) $key) -}}
 {{- fail (printf "realtime-gateway: config.%s is not a known setting (see values.yaml)" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Uploads. The gateway may continue an upload on any pod, so every pod must
+mount the same volume read-write: a claim the chart renders for more than
+one pod needs ReadWriteMany. An existingClaim is the user's and trusted.
+The tuning checks mirror what cmd/gateway refuses at start, so the mistake
+shows here rather than as a crash loop.
+*/}}
+{{- define "rtgw.validateUploads" -}}
+{{- $u := .Values.uploads -}}
+{{- $tuning := include "rtgw.uploadsEnv" . | fromYaml -}}
+{{- range $key, $_ := $u -}}
+{{- if not (or (hasKey $tuning $key) (has $key (list "enabled" "mountPath" "persistence"))) -}}
+{{- fail (printf "realtime-gateway: uploads.%s is not a known setting (see values.yaml)" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- if $u.enabled -}}
+{{- $p := $u.persistence -}}
+{{- if not (regexMatch "^/[^/]+" (toString $u.mountPath)) -}}
+{{- fail "realtime-gateway: uploads.mountPath must be an absolute path below / such as /var/lib/realtime/uploads" -}}
+{{- end -}}
+{{- if not $p.existingClaim -}}
+{{- if not $p.accessModes -}}
+{{- fail "realtime-gateway: uploads.persistence.accessModes must not be empty; use [ReadWriteMany]" -}}
+{{- end -}}
+{{- range $p.accessModes -}}
+{{- if not (has . (list "ReadWriteMany" "ReadWriteOnce" "ReadWriteOncePod")) -}}
+{{- fail (printf "realtime-gateway: uploads.persistence.accessModes: %q is not a writable access mode; use ReadWriteMany (ReadWriteOnce or ReadWriteOncePod for a single replica)" (toString .)) -}}
+{{- end -}}
+{{- end -}}
+{{- if not $p.size -}}
+{{- fail "realtime-gateway: uploads.persistence.size is required for the claim the chart renders (or set uploads.persistence.existingClaim)" -}}
+{{- end -}}
+{{- if and (include "rtgw.multiPod" .) (not (has "ReadWriteMany" $p.accessModes)) -}}
+{{- $pods := printf "replicaCount %v" .Values.replicaCount -}}
+{{- if .Values.autoscaling.enabled }}{{ $pods = printf "autoscaling up to maxReplicas %v" .Values.autoscaling.maxReplicas }}{{ end -}}
+{{- fail (printf "realtime-gateway: uploads.persistence.accessModes %s lacks ReadWriteMany, but more than one gateway pod runs (%s): every pod must share the uploads volume read-write, since any pod may continue an upload another started. Add ReadWriteMany with a storage class that supports it (NFS, EFS, CephFS, Azure Files, Filestore), or set uploads.persistence.existingClaim to a shared claim" (toJson $p.accessModes) $pods) -}}
+{{- end -}}
+{{- end -}}
+{{- range $key := list "maxBytes" "maxPerUser" "maxActive" "chunkBytes" "bufferBytes" -}}
+{{- $v := get $u $key -}}
+{{- if and (include "rtgw.isSet" $v) (not (regexMatch "^-?[0-9]+$" (include "rtgw.envString" $v))) -}}
+{{- fail (printf "realtime-gateway: uploads.%s must be a whole number of %s, not %q" $key (ternary "uploads" "bytes" (eq $key "maxPerUser" "maxActive")) (toString $v)) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (include "rtgw.isSet" $u.maxPerUser) (eq (include "rtgw.envString" $u.maxPerUser) "0") -}}
+{{- fail "realtime-gateway: uploads.maxPerUser must be positive, or -1 for unlimited" -}}
+{{- end -}}
+{{- /* The binary's defaults: 262144 and 1048576 (cmd/gateway/config.go). */ -}}
+{{- $chunk := ternary (int64 (include "rtgw.envString" $u.chunkBytes)) 262144 (not (empty (include "rtgw.isSet" $u.chunkBytes))) -}}
+{{- $buffer := ternary (int64 (include "rtgw.envString" $u.bufferBytes)) 1048576 (not (empty (include "rtgw.isSet" $u.bufferBytes))) -}}
+{{- if lt (int64 $buffer) (int64 $chunk) -}}
+{{- fail (printf "realtime-gateway: uploads.bufferBytes (%d) must be at least uploads.chunkBytes (%d)" (int64 $buffer) (int64 $chunk)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
