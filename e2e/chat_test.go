@@ -44,3 +44,26 @@ func TestBrowserPublishesChat(t *testing.T) {
 		return published == 1 && refused == "publish_not_allowed", ""
 	})
 }
+
+// A publish whose connection goes away before the answer rejects with
+// publish_unconfirmed instead of hanging forever.
+func TestBrowserPublishUnconfirmedOnClose(t *testing.T) {
+	g := startGateway(t, redistest.Start(t))
+	tok, err := verifier(t).Sign(auth.Claims{User: "e2e-user", Org: newOrg(t), Publish: []string{"chat"}, Expiry: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := openPage(t, g)
+	p.start(map[string]any{"token": tok, "services": []string{"chat"}})
+	p.waitState("open")
+	// close() runs in the same task as the send: the answer cannot come first.
+	p.eval(`h.rt.publish('chat', 'frontdesk', {text: 'x'}).then(() => { h.unconfirmed = 'resolved'; }, (e) => { h.unconfirmed = e.code; }); h.rt.close()`)
+	var code string
+	waitFor(t, 5*time.Second, "the publish promise settled", func() (bool, string) {
+		code = evalIn(p, chromedp.Evaluate[string]("h.unconfirmed || ''"))
+		return code != "", ""
+	})
+	if code != "publish_unconfirmed" {
+		t.Fatalf("publish on a closed connection: %q, want publish_unconfirmed", code)
+	}
+}

@@ -170,7 +170,11 @@ func (c *conn) uploadChunk(msg []byte) {
 	switch {
 	case u == nil:
 		c.s.metrics.uploads.result("upload_not_found")
-		c.sendUploadError(upErr(404, "upload_not_found", "no upload "+quoteShort(string(id))+" in progress on this connection; send upload.resume"), "")
+		ref := ""
+		if validUploadID(string(id)) { // echoed so the client can match it
+			ref = string(id)
+		}
+		c.sendUploadError(upErr(404, "upload_not_found", "no upload "+quoteShort(string(id))+" in progress on this connection; send upload.resume"), ref)
 	case off != u.next:
 		if !u.desync { // one error; the chunks already in flight are dropped quietly
 			u.desync = true

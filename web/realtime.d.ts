@@ -30,6 +30,34 @@ export interface ResyncInfo {
   epoch: string;
 }
 
+/** What an upload's promise resolves with: the server's upload.done. */
+export interface UploadResult {
+  uploadId: string;
+  /** Bytes stored. */
+  size: number;
+  /** Hex SHA-256 of the stored file (the one the client declared). */
+  sha256: string;
+  /** Seq of the documents/upload.completed event in the org's log. */
+  seq: number;
+}
+
+export interface UploadOptions {
+  /** Called with the committed byte count as the server reports it, and (size, size) at the end. */
+  onProgress?: (committed: number, size: number) => void;
+  /** Echoed by the server in upload.ready and errors; default 'u<n>'. Unique among this client's uploads. */
+  id?: string;
+}
+
+/** An upload in progress: a promise of its result that can be cancelled. */
+export interface Upload extends Promise<UploadResult> {
+  /**
+   * Rejects the promise with code 'upload_aborted' and tells the server to
+   * delete the bytes (if not connected at that moment, the server expires
+   * the upload after REALTIME_UPLOAD_EXPIRY instead).
+   */
+  abort(): void;
+}
+
 export interface Options {
   /** Services of the token's org to receive (1 to 64). */
   services: string[];
@@ -89,11 +117,26 @@ export interface Realtime {
    * Publish data into a room of service (the token needs the "publish"
    * claim). Resolves with the event's seq; rejects with an Error whose
    * `code` is the server's (publish_not_allowed, rate_limited, bad_publish,
-   * busy, publish_failed), or when not connected over WebSocket.
+   * busy, publish_failed), publish_unconfirmed when the connection drops
+   * before the answer (the message may be in the log), or when not
+   * connected over WebSocket.
    */
   publish(service: string, room: string, data: unknown): Promise<number>;
   /** Tell a room this user is typing (server-throttled, never stored or replayed; needs the publish claim). */
   typing(room: string, service?: string): void;
+  /**
+   * Upload file over the WebSocket (server needs REALTIME_UPLOAD_DIR). It
+   * hashes the file first (SHA-256 over file.arrayBuffer(), so the file is
+   * in memory once; needs a secure context), then sends it in chunks and
+   * resumes it after reconnects. Resolves when the server stored it and
+   * published a documents/upload.completed event. Rejects with an Error
+   * whose `code` is the server's (upload_too_large,
+   * upload_type_not_allowed, upload_too_many, upload_hash_mismatch,
+   * upload_not_found, upload_disabled, …), 'upload_aborted' after abort(),
+   * or 'upload_unavailable' when the client is on long-poll/SSE (or falls
+   * back to it during the upload) or is closed.
+   */
+  upload(file: File, options?: UploadOptions): Upload;
   /** Users present in room across every node (only connections with a rooms filter are present). */
   presence(room: string): Promise<string[]>;
   /** Stop for good. */

@@ -18,6 +18,7 @@ const CONNECTING = 'connecting', OPEN = 'open', RECONNECTING = 'reconnecting',
 const FATAL = [1002, 1007, 1009, 4400];
 const REJECTED = [4001, 4003];
 const CLOSE_FALLBACK = 4010;
+const UNAVAILABLE = { code: 'upload_unavailable', message: 'realtime: uploads need the WebSocket' };
 const NO_TOKEN = {
   type: 'error', code: 'token_rejected',
   message: 'no token the server has not rejected; call setToken()',
@@ -33,6 +34,9 @@ const DEFAULTS = {
   wsRetryInterval: 300000, // ms on long-poll between WebSocket retries
   pollTimeout: 25, // s the server may hold one long-poll
 };
+
+// An error frame (or {code, message}) as an Error with its code.
+const asError = (f) => Object.assign(new Error(f.message), { code: f.code });
 
 /** Connects and returns the client. See realtime.d.ts for the options. */
 export function connect(options) {
@@ -61,6 +65,7 @@ class Realtime {
   #openedAt = 0;
   #pending = new Map(); // publish id → {ok, fail}
   #nextId = 0;
+  #ups = new Set(); // uploads not settled, and aborted ones the server has yet to name
 
   constructor(o) {
     if (!o || !Array.isArray(o.services) || !o.services.length) {
@@ -118,8 +123,41 @@ class Realtime {
 
   /** Tells the room that this user is typing (throttled by the server; never stored). */
   typing(room, service = 'chat') {
-    const s = this.#sock;
-    if (s && s.acked && this.#state === OPEN) s.ws.send(JSON.stringify({ type: 'typing', service, room }));
+    this.#send({ type: 'typing', service, room });
+  }
+
+  /**
+   * Uploads file over the WebSocket (PROTOCOL.md, Uploads). Resolves with
+   * {uploadId, size, sha256, seq} once the server stored every byte and
+   * published documents/upload.completed; rejects with an Error whose code
+   * is the server's (upload_too_large, …), upload_aborted, or
+   * upload_unavailable when not (or no longer) on the WebSocket. The
+   * SHA-256 is taken first from file.arrayBuffer(): the whole file is in
+   * memory once, which is fine up to the server's limit (100 MiB by
+   * default). Then chunks go out as slices of the file, at most ~4 in the
+   * socket's buffer. After a reconnect it resumes from the committed
+   * offset. The promise has abort().
+   */
+  upload(file, { onProgress, id } = {}) {
+    const u = { file, onProgress, id: id || 'u' + ++this.#nextId, run: 0, retry: 0 };
+    const p = new Promise((ok, fail) => Object.assign(u, { ok, fail }));
+    (async () => {
+      const h = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
+      u.sha = Array.from(h, (b) => b.toString(16).padStart(2, '0')).join('');
+      if (u.done) return this.#ups.delete(u);
+      if (this.#state === FALLBACK || this.#state === CLOSED) throw asError(UNAVAILABLE);
+      this.#ups.add(u);
+      this.#upSend(u); // or the next ack does
+    })().catch((e) => this.#upEnd(u, e));
+    return Object.assign(p, {
+      abort: () => {
+        if (u.done) return;
+        this.#upEnd(u, asError({ code: 'upload_aborted', message: 'realtime: upload aborted' }));
+        // Not named yet: #upFrame aborts it when its upload.ready comes.
+        if (u.uploadId) this.#send({ type: 'upload.abort', uploadId: u.uploadId });
+        else this.#ups.add(u);
+      },
+    });
   }
 
   /** Users present in room, on every node (GET /v2/realtime/presence). */
@@ -132,13 +170,84 @@ class Realtime {
     return (await r.json()).users;
   }
 
-  #settle(f, err) {
+  #settle(f, bad) {
     const p = f.id && this.#pending.get(f.id);
     if (!p) return false;
     this.#pending.delete(f.id);
-    if (err) p.fail(Object.assign(new Error(f.message), { code: f.code }));
+    if (bad) p.fail(asError(f));
     else p.ok(f.seq);
     return true;
+  }
+
+  // Sends o on the acked WebSocket, if there is one.
+  #send(o) {
+    const s = this.#sock;
+    if (s && s.acked) s.ws.send(JSON.stringify(o));
+  }
+
+  // Starts u, or resumes it once the server named it.
+  #upSend(u) {
+    const f = u.file;
+    this.#send(u.uploadId ? { type: 'upload.resume', uploadId: u.uploadId } : {
+      type: 'upload.start', name: f.name, size: f.size,
+      contentType: f.type || 'application/octet-stream', sha256: u.sha, id: u.id,
+    });
+  }
+
+  // An upload.* frame, or an error frame about an upload. False if it
+  // concerns no upload of this client.
+  #upFrame(s, f) {
+    let u;
+    for (const x of this.#ups) if ((f.uploadId && x.uploadId === f.uploadId) || (f.id && x.id === f.id)) u = x;
+    if (!u) return false;
+    const t = f.type, c = f.code;
+    if (u.done) { // aborted before it was named
+      this.#ups.delete(u);
+      if (t === 'upload.ready') this.#send({ type: 'upload.abort', uploadId: f.uploadId });
+    } else if (t === 'upload.ready') {
+      [u.uploadId, u.chunk] = [f.uploadId, f.chunkSize || u.chunk || 1 << 18];
+      this.#pump(u, s, f.offset);
+    } else if (t === 'upload.progress') {
+      u.retry = 0;
+      this.#call(u.onProgress, f.offset, u.file.size);
+    } else if (t === 'upload.done') {
+      this.#call(u.onProgress, f.size, f.size);
+      this.#upEnd(u, null, { uploadId: f.uploadId, size: f.size, sha256: f.sha256, seq: f.seq });
+    } else if (c === 'upload_offset') {
+      // Chunks already in flight may be refused with the same offset: one
+      // restart from it is enough.
+      if (f.offset !== u.from) this.#pump(u, s, f.offset);
+    } else if (c === 'upload_failed' && u.retry++ < 3) {
+      u.run++;
+      setTimeout(() => u.done || this.#upSend(u), 1000 * u.retry);
+    } else this.#upEnd(u, asError(f));
+    return true;
+  }
+
+  // Sends u's chunks from off on s, until the end, a newer pump, or a
+  // drop. Each chunk is a Blob of the header and a slice of the file, so
+  // the browser reads the file as it sends; the loop waits while the
+  // socket has ~4 chunks buffered.
+  async #pump(u, s, off) {
+    const run = ++u.run, id = u.uploadId, n = id.length, f = u.file, ws = s.ws;
+    const head = new Uint8Array(10 + n);
+    head.set([1, n, ...Array.from(id, (ch) => ch.charCodeAt(0))]);
+    u.from = off;
+    while (off < f.size && run === u.run && this.#sock === s) {
+      if (ws.bufferedAmount > 3 * u.chunk) await new Promise((r) => setTimeout(r, 20));
+      else {
+        new DataView(head.buffer).setBigUint64(2 + n, BigInt(off));
+        ws.send(new Blob([head, f.slice(off, off += u.chunk)])); // Blob copies head
+      }
+    }
+  }
+
+  #upEnd(u, e, res) {
+    this.#ups.delete(u);
+    u.done = true;
+    u.run++;
+    if (e) u.fail(e);
+    else u.ok(res);
   }
 
   /** Stops for good: closes the socket, aborts a poll, cancels timers. */
@@ -231,8 +340,13 @@ class Realtime {
       case 'presence':
         this.#emit('onPresence', f);
         break;
+      case 'upload.ready':
+      case 'upload.progress':
+      case 'upload.done':
+        this.#upFrame(s, f);
+        break;
       case 'error':
-        if (!this.#settle(f, true)) this.#emit('onError', f);
+        if (!this.#settle(f, true) && !this.#upFrame(s, f)) this.#emit('onError', f);
     }
   }
 
@@ -245,6 +359,9 @@ class Realtime {
     else [this.#lastSeq, this.#epoch] = [f.seq, f.epoch];
     this.#set(OPEN);
     this.#watch();
+    // Resume every upload; an aborted one that was never named is lost
+    // with its connection (the server expires it).
+    for (const u of this.#ups) if (u.done) this.#ups.delete(u); else this.#upSend(u);
   }
 
   // Silence limit: 2.5 learned ping intervals once acked. The first gap
@@ -408,6 +525,10 @@ class Realtime {
       s.ws.onopen = s.ws.onmessage = s.ws.onclose = null;
       try { s.ws.close(1000); } catch { /* already closed */ }
     }
+    // Answers to publishes on that socket will never come: the message
+    // may or may not be in the log (replay shows it if it is).
+    for (const p of this.#pending.values()) p.fail(asError({ code: 'publish_unconfirmed', message: 'realtime: connection lost before the publish was confirmed' }));
+    this.#pending.clear();
   }
 
   #sleep(ms) {
@@ -423,14 +544,18 @@ class Realtime {
     const prev = this.#state;
     if (prev === state) return;
     this.#state = state;
+    if (state === FALLBACK || state === CLOSED) for (const u of this.#ups) this.#upEnd(u, asError(UNAVAILABLE));
     this.#emit('onStateChange', state, prev);
   }
 
   // A throwing callback must not break the client: report it on its own
   // stack, where the console and window.onerror see it.
   #emit(name, ...args) {
-    const f = this.#o[name];
+    this.#call(this.#o[name], ...args);
+  }
+
+  #call(f, ...args) {
     if (!f) return;
-    try { f(...args); } catch (err) { setTimeout(() => { throw err; }); }
+    try { f(...args); } catch (e) { setTimeout(() => { throw e; }); }
   }
 }

@@ -44,7 +44,8 @@ func mountWeb(srv *gateway.Server, v *auth.Verifier, apiKey string, dev bool, lo
 	}
 	err = web.MountDemo(srv, web.DemoConfig{
 		Token: func() (string, error) {
-			return v.Sign(auth.Claims{User: demoUser, Org: demoOrg, Expiry: time.Now().Add(demoTokenTTL)})
+			// The demo chat room publishes into "chat".
+			return v.Sign(auth.Claims{User: demoUser, Org: demoOrg, Publish: []string{"chat"}, Expiry: time.Now().Add(demoTokenTTL)})
 		},
 		Publish: publishVia(srv.Handler(), apiKey),
 	})
