@@ -69,6 +69,7 @@ type conn struct {
 	upClosed   bool         // the connection closed: attach no more; caller holds upMu
 	parked     bool         // reads stopped until storage catches up; caller holds upMu
 	upActive   atomic.Int32 // len(uploads), read by the reader without upMu
+	upEver     atomic.Bool  // an upload was attached once: chunk-sized binary messages allowed
 	upBuffered atomic.Int64 // chunk bytes received and not yet stored
 
 	mu         sync.Mutex

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rtgw/realtime/store"
@@ -32,9 +33,16 @@ type upload struct {
 	s    *Server
 	org  string
 	rec  store.Upload // Owner is this writer's token; read-only once attached
-	part files.Part   // closed by release
+	part files.Part   // closed by release; nil when a resume found every byte committed
 	c    *conn        // the connection feeding it; nil for HTTP
 	ref  string       // the client's id for upload.start, echoed back
+
+	// stopped is set once the upload takes no more chunks (closing or
+	// ended); the reader and the HTTP handler read it without u.mu.
+	stopped atomic.Bool
+	// touched is when the client last sent bytes (unix nanos); the upload
+	// sweep releases uploads idle for longer than the expiry.
+	touched atomic.Int64
 
 	// Reader-owned (the connection's reader, one at a time).
 	next   int64 // where the next chunk must start
@@ -95,6 +103,7 @@ func (u *upload) enqueue(off int64, data []byte) bool {
 	start := !u.scheduled
 	u.scheduled = true
 	u.mu.Unlock()
+	u.touched.Store(time.Now().UnixNano())
 	if u.c != nil {
 		u.c.upBuffered.Add(int64(len(data)))
 	}
@@ -104,9 +113,10 @@ func (u *upload) enqueue(off int64, data []byte) bool {
 	return true
 }
 
-// detach stops the upload taking chunks (its connection closed); what is
-// queued is still written and committed, so a resume loses nothing that
-// arrived.
+// detach stops the upload taking chunks (its connection closed, or a
+// resume took it over); what is queued is still written and committed, so
+// a resume loses nothing that arrived. An HTTP upload is never scheduled:
+// its handler sees stopped between reads and ends it itself.
 func (u *upload) detach() {
 	u.mu.Lock()
 	if u.ended || u.closing {
@@ -114,8 +124,9 @@ func (u *upload) detach() {
 		return
 	}
 	u.closing = true
-	start := !u.scheduled
-	u.scheduled = true
+	u.stopped.Store(true)
+	start := !u.scheduled && u.c != nil
+	u.scheduled = u.scheduled || start
 	u.mu.Unlock()
 	if start {
 		u.schedule()
@@ -144,7 +155,14 @@ func (u *upload) run() {
 			closing := u.closing && !u.ended
 			u.mu.Unlock()
 			if closing {
-				u.commitQuietly()
+				if err := u.commitQuietly(); err != nil && u.c != nil {
+					// Taken over on this node by another connection: say so
+					// (a closed connection drops it).
+					var ue *uploadError
+					if errors.As(err, &ue) && ue.Code == "upload_taken_over" {
+						u.c.sendUploadError(ue, u.rec.ID)
+					}
+				}
 				u.release()
 			}
 			return
@@ -200,9 +218,13 @@ func (u *upload) write(off int64, data []byte) error {
 // commit makes the written bytes durable and records them in Redis, then
 // (with report) tells the client the new offset.
 func (u *upload) commit(report bool) error {
-	if err := u.part.Sync(); err != nil {
-		u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload fsync failed")
-		return upErr(503, "upload_failed", "storage sync failed; retry with upload.resume")
+	// A nil part: resumed with every byte committed and the part gone;
+	// nothing to sync, and the commit still claims the completion.
+	if u.part != nil {
+		if err := u.part.Sync(); err != nil {
+			u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload fsync failed")
+			return upErr(503, "upload_failed", "storage sync failed; retry with upload.resume")
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), u.s.cfg.RedisTimeout)
 	defer cancel()
@@ -218,10 +240,11 @@ func (u *upload) commit(report bool) error {
 
 // commitQuietly commits what was written since the last commit, when the
 // client went away; failures only cost the client a resend.
-func (u *upload) commitQuietly() {
+func (u *upload) commitQuietly() error {
 	if u.written > u.committed {
-		_ = u.commit(false)
+		return u.commit(false)
 	}
+	return nil
 }
 
 func (u *upload) stateError(err error) *uploadError {
@@ -235,36 +258,55 @@ func (u *upload) stateError(err error) *uploadError {
 	return upErr(503, "upload_failed", "upload state unavailable; retry with upload.resume")
 }
 
-// complete runs after the last byte: commit, hash what storage holds (not
-// what arrived: the stored file is what will be served), move it into
-// place, publish upload.completed and record the outcome.
+// errHashMismatch is the Finalize check's verdict on wrong bytes.
+var errHashMismatch = errors.New("sha256 mismatch")
+
+// complete runs after the last byte: commit (which makes the upload
+// "completing": no abort from now on), copy the stored bytes into their
+// final file while hashing them — the copy, not what arrived, is what will
+// be served, and a stale writer still holding the part cannot touch it —
+// move it into place only if the hash matches, then publish
+// upload.completed and record the outcome. A resume after a crash in
+// between finds offset == size and runs complete again; a final file
+// already in place was checked before its rename.
 func (u *upload) complete() error {
 	if err := u.commit(false); err != nil {
 		return err
 	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(u.part, 0, u.rec.Size)); err != nil {
-		return upErr(503, "upload_failed", "storage read failed; retry with upload.resume")
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
+	st := u.s.cfg.Uploads.Storage
 	ctx, cancel := context.WithTimeout(context.Background(), u.s.cfg.RedisTimeout)
 	defer cancel()
-	if sum != u.rec.SHA256 {
-		_ = u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone)
-		_ = u.s.cfg.Uploads.Storage.RemovePart(u.org, u.rec.ID)
-		return upErr(422, "upload_hash_mismatch", "the stored bytes' SHA-256 is "+sum+", not the declared one; upload deleted")
+	if f, err := st.Open(u.org, u.rec.ID); err == nil {
+		f.Close()
+	} else if u.part == nil {
+		return upErr(503, "upload_failed", "stored bytes missing; start the upload again")
+	} else {
+		h := sha256.New()
+		src := io.TeeReader(io.NewSectionReader(u.part, 0, u.rec.Size), h)
+		err := st.Finalize(u.org, u.rec.ID, src, func() error {
+			if hex.EncodeToString(h.Sum(nil)) != u.rec.SHA256 {
+				return errHashMismatch
+			}
+			return nil
+		})
+		if errors.Is(err, errHashMismatch) {
+			_ = u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone)
+			_ = st.RemovePart(u.org, u.rec.ID)
+			return upErr(422, "upload_hash_mismatch", "the stored bytes' SHA-256 is "+hex.EncodeToString(h.Sum(nil))+", not the declared one; upload deleted")
+		}
+		if err != nil {
+			u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload finalize failed")
+			return upErr(503, "upload_failed", "storage failed; retry with upload.resume")
+		}
 	}
+	_ = st.RemovePart(u.org, u.rec.ID)
 	return u.publishCompleted(ctx)
 }
 
-// publishCompleted moves the file into place and announces it. A crash
-// between steps is repaired by a resume, which finds offset == size and
-// runs complete again (Complete is idempotent).
+// publishCompleted announces the file and records the outcome. A crash
+// between the two publishes the event again on the next resume: consumers
+// de-duplicate by uploadId.
 func (u *upload) publishCompleted(ctx context.Context) error {
-	if err := u.s.cfg.Uploads.Storage.Complete(u.org, u.rec.ID); err != nil {
-		u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload rename failed")
-		return upErr(503, "upload_failed", "storage failed; retry with upload.resume")
-	}
 	data, _ := json.Marshal(completedEvent{UploadID: u.rec.ID, Name: u.rec.Name, Size: u.rec.Size,
 		SHA256: u.rec.SHA256, ContentType: u.rec.ContentType, User: u.rec.User})
 	seq, _, err := u.s.cfg.Log.Publish(ctx, u.org, store.Input{Service: "documents", Type: "upload.completed", Data: data})
@@ -316,6 +358,7 @@ func (u *upload) release() {
 		return
 	}
 	u.ended = true
+	u.stopped.Store(true)
 	q := u.queue
 	u.queue = nil
 	u.mu.Unlock()
@@ -323,6 +366,8 @@ func (u *upload) release() {
 	if c := u.c; c != nil {
 		c.forgetUpload(u)
 	}
-	_ = u.part.Close()
+	if u.part != nil {
+		_ = u.part.Close()
+	}
 	u.s.uploads.remove(u)
 }

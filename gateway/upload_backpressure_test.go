@@ -26,8 +26,8 @@ type gatedPart struct {
 	gate chan struct{}
 }
 
-func (g gatedStorage) OpenPart(org, id string) (files.Part, error) {
-	p, err := g.Dir.OpenPart(org, id)
+func (g gatedStorage) OpenPart(org, id string, create bool) (files.Part, error) {
+	p, err := g.Dir.OpenPart(org, id, create)
 	return gatedPart{p, g.gate}, err
 }
 

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"time"
@@ -14,11 +15,14 @@ import (
 // UploadStorage keeps upload bytes where every node can reach them.
 // files.Dir implements it.
 type UploadStorage interface {
-	// OpenPart opens an unfinished upload's bytes, creating them if needed.
-	OpenPart(org, id string) (files.Part, error)
-	// Complete atomically moves synced bytes to their final name; a
-	// completed upload is never visible partially. Idempotent.
-	Complete(org, id string) error
+	// OpenPart opens an unfinished upload's bytes; create makes them if
+	// missing, otherwise missing bytes are fs.ErrNotExist.
+	OpenPart(org, id string, create bool) (files.Part, error)
+	// Finalize copies src into the upload's final file and moves it into
+	// place only if check, called once src is read, accepts; a completed
+	// upload is never visible partially, and the part's later writers
+	// cannot change it.
+	Finalize(org, id string, src io.Reader, check func() error) error
 	// Open opens a completed upload (fs.ErrNotExist for unfinished ones).
 	Open(org, id string) (*os.File, error)
 	// RemovePart deletes an unfinished upload's bytes.
@@ -31,7 +35,7 @@ type UploadStorage interface {
 // implements it (see store/uploads.go for the semantics).
 type UploadLog interface {
 	StartUpload(ctx context.Context, org string, u store.Upload, ttl time.Duration, maxPerUser int) error
-	ClaimUpload(ctx context.Context, org, user, id, owner string) (store.Upload, error)
+	ClaimUpload(ctx context.Context, org, user, id, owner string, ttl time.Duration) (store.Upload, error)
 	CommitUpload(ctx context.Context, org string, u store.Upload, offset int64, ttl time.Duration) error
 	FinishUpload(ctx context.Context, org string, u store.Upload, status string, seq int64, keep time.Duration) error
 	AbortUpload(ctx context.Context, org, user, id string) error

@@ -65,6 +65,8 @@ func (c *conn) startUpload(m uploadStart) {
 	c.send(controlFrameText(readyPayload(u.rec.ID, 0, c.s.cfg.Uploads.ChunkBytes, m.ID)))
 }
 
+var errTakenOver = upErr(409, "upload_taken_over", "another connection resumed this upload")
+
 func (c *conn) resumeUpload(r uploadRef) {
 	u, rec, ue := c.s.resumeUpload(c.org, c.user, r.UploadID, r.ID, c)
 	switch {
@@ -78,16 +80,16 @@ func (c *conn) resumeUpload(r uploadRef) {
 		return
 	}
 	if !c.attachUpload(u) {
+		c.sendUploadError(errTakenOver, r.UploadID)
 		return
 	}
-	if u.written == u.rec.Size { // every byte was stored; completion was interrupted
-		c.send(controlFrameText(readyPayload(u.rec.ID, u.written, c.s.cfg.Uploads.ChunkBytes, r.ID)))
+	// rec.Offset, not u.written: once attached, a worker owns u.written.
+	c.send(controlFrameText(readyPayload(rec.ID, rec.Offset, c.s.cfg.Uploads.ChunkBytes, r.ID)))
+	if rec.Offset == rec.Size { // every byte was stored; completion was interrupted
 		if err := u.complete(); err != nil {
 			u.stop(err)
 		}
-		return
 	}
-	c.send(controlFrameText(readyPayload(u.rec.ID, u.written, c.s.cfg.Uploads.ChunkBytes, r.ID)))
 }
 
 func (c *conn) abortUpload(r uploadRef) {
@@ -105,16 +107,26 @@ func (c *conn) abortUpload(r uploadRef) {
 }
 
 // attachUpload lets c's reader feed u (u.c is c); false (and u detached)
-// when c closed meanwhile.
+// when c closed meanwhile, or when another resume already took u over.
+// An older entry for the same upload (resumed twice on this connection)
+// is replaced.
 func (c *conn) attachUpload(u *upload) bool {
 	c.upMu.Lock()
-	if c.upClosed {
+	if c.upClosed || u.stopped.Load() {
 		c.upMu.Unlock()
 		u.detach()
 		return false
 	}
+	for i, x := range c.uploads {
+		if x.rec.ID == u.rec.ID {
+			c.uploads = append(c.uploads[:i], c.uploads[i+1:]...)
+			c.upActive.Add(-1)
+			break
+		}
+	}
 	c.uploads = append(c.uploads, u)
 	c.upActive.Add(1)
+	c.upEver.Store(true)
 	c.upMu.Unlock()
 	return true
 }
@@ -136,7 +148,7 @@ func (c *conn) findUpload(id []byte) *upload {
 	c.upMu.Lock()
 	defer c.upMu.Unlock()
 	for _, u := range c.uploads {
-		if u.rec.ID == string(id) { // no allocation for the comparison
+		if u.rec.ID == string(id) && !u.stopped.Load() { // no allocation for the comparison
 			return u
 		}
 	}
@@ -218,20 +230,25 @@ func (c *conn) sendUploadError(ue *uploadError, uploadID string) {
 // the connection's buffered bytes fall to half the cap, a reader parked by
 // parkReads is rearmed.
 func (c *conn) unbuffer(n int) {
-	if c.upBuffered.Add(-int64(n)) >= int64(c.s.cfg.Uploads.BufferBytes/2) {
+	if c.upBuffered.Add(-int64(n)) > int64(c.s.cfg.Uploads.BufferBytes/2) {
 		return
 	}
 	c.upMu.Lock()
 	parked := c.parked
-	c.parked = false
+	if parked {
+		// The pause was ours, not the peer's silence. Refreshed before
+		// parked clears, so the sweep, which checks parked first, never
+		// pairs "not parked" with a timestamp from before the pause.
+		now := time.Now().UnixNano()
+		c.lastRead.Store(now)
+		if c.partialSince.Load() != 0 {
+			c.partialSince.Store(now)
+		}
+		c.parked = false
+	}
 	c.upMu.Unlock()
 	if !parked {
 		return
-	}
-	now := time.Now().UnixNano()
-	c.lastRead.Store(now) // the pause was ours, not the peer's silence
-	if c.partialSince.Load() != 0 {
-		c.partialSince.Store(now)
 	}
 	if err := c.rdesc.Arm(); err != nil {
 		c.destroy()
@@ -268,9 +285,11 @@ func (c *conn) isParked() bool {
 }
 
 // messageLimit is the largest data message c may send now: chunk-sized
-// binary messages only while it has an upload in progress.
+// binary messages once it has had an upload (sticky: chunks the client
+// pipelined before an upload ended are answered with an error frame, not
+// a 1009 close).
 func (c *conn) messageLimit(op ws.OpCode) int {
-	if op == ws.OpBinary && c.upActive.Load() > 0 {
+	if op == ws.OpBinary && c.upEver.Load() {
 		return max(c.s.cfg.MaxMessageBytes, c.s.cfg.Uploads.ChunkBytes+maxChunkHeader)
 	}
 	return c.s.cfg.MaxMessageBytes

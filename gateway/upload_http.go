@@ -115,7 +115,15 @@ func (s *Server) handleUploadPut(w http.ResponseWriter, r *http.Request, cl auth
 	case cr.size != rec.Size:
 		writeUploadError(w, upErr(400, "upload_invalid", "Content-Range size is not the upload's size "+strconv.FormatInt(rec.Size, 10)))
 		return
-	case rec.Status == store.UploadDone || cr.query:
+	case rec.Status == store.UploadDone:
+		writeJSON(w, http.StatusOK, putAnswer(rec))
+		return
+	case rec.Offset == rec.Size:
+		// Every byte is stored but completion was interrupted (a crash,
+		// a failed publish): any PUT, even an offset query, finishes it.
+		s.finishOverHTTP(w, cl, id)
+		return
+	case cr.query:
 		writeJSON(w, http.StatusOK, putAnswer(rec))
 		return
 	case cr.first != rec.Offset:
@@ -134,7 +142,7 @@ func (s *Server) handleUploadPut(w http.ResponseWriter, r *http.Request, cl auth
 		return
 	}
 	defer u.release()
-	if ue := s.putBody(u, r.Body, cr); ue != nil {
+	if ue := s.putBody(u, w, r.Body, cr); ue != nil {
 		writeUploadError(w, ue)
 		return
 	}
@@ -143,9 +151,16 @@ func (s *Server) handleUploadPut(w http.ResponseWriter, r *http.Request, cl auth
 	writeJSON(w, http.StatusOK, putAnswer(rec))
 }
 
+// uploadReadTimeout bounds how long a PUT may go without sending a byte
+// of its body: a stalled request must not hold one of the node's upload
+// slots forever.
+const uploadReadTimeout = time.Minute
+
 // putBody streams the request body into storage at cr.first; the handler
 // goroutine is the writer, so a slow disk slows the request, not memory.
-func (s *Server) putBody(u *upload, body io.Reader, cr contentRange) *uploadError {
+// It stops when a resume elsewhere takes the upload over.
+func (s *Server) putBody(u *upload, w http.ResponseWriter, body io.Reader, cr contentRange) *uploadError {
+	rc := http.NewResponseController(w)
 	if cr.first != u.written {
 		e := upErr(409, "upload_offset", "the upload's committed offset is "+strconv.FormatInt(u.written, 10))
 		e.Offset, e.UploadID = &u.written, u.rec.ID
@@ -156,6 +171,11 @@ func (s *Server) putBody(u *upload, body io.Reader, cr contentRange) *uploadErro
 	b := (*buf)[:cap(*buf)]
 	want := cr.last - cr.first + 1
 	for want > 0 {
+		if u.stopped.Load() {
+			u.commitQuietly()
+			return errTakenOver
+		}
+		_ = rc.SetReadDeadline(time.Now().Add(uploadReadTimeout))
 		n, err := io.ReadFull(body, b[:min(int64(len(b)), want)])
 		if n > 0 {
 			if werr := u.write(u.written, b[:n]); werr != nil {
@@ -181,6 +201,30 @@ func (s *Server) putBody(u *upload, body io.Reader, cr contentRange) *uploadErro
 		}
 	}
 	return nil
+}
+
+// finishOverHTTP runs an interrupted completion for a PUT.
+func (s *Server) finishOverHTTP(w http.ResponseWriter, cl auth.Claims, id string) {
+	u, done, ue := s.resumeUpload(cl.Org, cl.User, id, "", nil)
+	switch {
+	case ue != nil:
+		writeUploadError(w, ue)
+		return
+	case u == nil:
+		writeJSON(w, http.StatusOK, putAnswer(done))
+		return
+	}
+	defer u.release()
+	if err := u.complete(); err != nil {
+		var ue *uploadError
+		if !errors.As(err, &ue) {
+			ue = upErr(503, "upload_failed", "upload failed; retry")
+		}
+		s.metrics.uploads.result(ue.Code)
+		writeUploadError(w, ue)
+		return
+	}
+	writeJSON(w, http.StatusOK, putAnswer(u.rec))
 }
 
 // putAnswer is a PUT's answer: the committed offset, and the outcome

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io/fs"
 	"sync"
 	"time"
 
@@ -54,6 +55,16 @@ func (r *uploadRegistry) remove(u *upload) {
 		delete(r.m, k)
 	}
 	r.mu.Unlock()
+}
+
+func (r *uploadRegistry) snapshot() []*upload {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*upload, 0, len(r.m))
+	for _, u := range r.m {
+		out = append(out, u)
+	}
+	return out
 }
 
 func (r *uploadRegistry) len() int {
@@ -109,13 +120,14 @@ func (s *Server) beginUpload(org, user string, m uploadStart, c *conn) (*upload,
 		s.metrics.redisErrors.Inc()
 		return nil, upErr(503, "upload_failed", "upload state unavailable; retry")
 	}
-	part, err := cfg.Storage.OpenPart(org, rec.ID)
+	part, err := cfg.Storage.OpenPart(org, rec.ID, true)
 	if err != nil {
 		s.log.Error().Err(err).Str("org", org).Msg("upload storage unavailable")
 		_ = cfg.State.AbortUpload(ctx, org, user, rec.ID)
 		return nil, upErr(503, "upload_failed", "storage unavailable; retry")
 	}
 	u := &upload{s: s, org: org, rec: rec, part: part, c: c, lastCommit: time.Now(), ref: m.ID}
+	u.touched.Store(time.Now().UnixNano())
 	if !s.uploads.add(u) {
 		_ = part.Close()
 		_ = cfg.State.AbortUpload(ctx, org, user, rec.ID)
@@ -137,7 +149,7 @@ func (s *Server) resumeUpload(org, user, id, ref string, c *conn) (*upload, stor
 	}
 	ctx, cancel := s.uploadCtx()
 	defer cancel()
-	rec, err := cfg.State.ClaimUpload(ctx, org, user, id, rand.Text())
+	rec, err := cfg.State.ClaimUpload(ctx, org, user, id, rand.Text(), cfg.Expiry)
 	switch {
 	case errors.Is(err, store.ErrUploadNotFound):
 		return nil, store.Upload{}, notFound
@@ -146,17 +158,30 @@ func (s *Server) resumeUpload(org, user, id, ref string, c *conn) (*upload, stor
 		return nil, store.Upload{}, upErr(503, "upload_failed", "upload state unavailable; retry")
 	case rec.Status == store.UploadDone:
 		return nil, rec, nil
-	case rec.Status != store.UploadActive:
+	case rec.Status != store.UploadActive && rec.Status != store.UploadCompleting:
 		return nil, store.Upload{}, upErr(422, "upload_hash_mismatch", "this upload failed its SHA-256 check; start it again")
 	}
-	part, err := cfg.Storage.OpenPart(org, id)
-	if err != nil {
+	// Never create the part on a resume past 0: continuing into an empty
+	// file would end in a hash mismatch after the whole upload. With every
+	// byte committed the part may be gone (completion got as far as the
+	// final file), and is not needed.
+	part, err := cfg.Storage.OpenPart(org, id, rec.Offset == 0)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && rec.Offset == rec.Size:
+		part = nil
+	case errors.Is(err, fs.ErrNotExist):
+		_ = cfg.State.AbortUpload(ctx, org, user, id)
+		return nil, store.Upload{}, upErr(404, "upload_not_found", "the upload's stored bytes are gone (expired); start it again")
+	case err != nil:
 		return nil, store.Upload{}, upErr(503, "upload_failed", "storage unavailable; retry")
 	}
 	u := &upload{s: s, org: org, rec: rec, part: part, c: c, ref: ref, written: rec.Offset, committed: rec.Offset,
 		next: rec.Offset, lastCommit: time.Now()}
+	u.touched.Store(time.Now().UnixNano())
 	if !s.uploads.add(u) {
-		_ = part.Close()
+		if part != nil {
+			_ = part.Close()
+		}
 		return nil, store.Upload{}, upErr(429, "upload_too_many", "this node is writing its maximum of uploads; retry later")
 	}
 	s.metrics.uploads.resumed.Inc()
@@ -188,7 +213,9 @@ func (s *Server) abortUpload(org, user, id string) *uploadError {
 // sweepUploads deletes the bytes of expired uploads. Their Redis state
 // expires by itself; a part untouched for Expiry (plus a margin for the
 // commit that follows a write, which is what extends the expiry) belongs
-// to no live upload.
+// to no live upload. It also releases uploads whose connection is open
+// but sent nothing for Expiry, so idle uploads cannot hold the node's
+// slots (MaxActive) and files open forever.
 func (s *Server) sweepUploads() {
 	cfg := &s.cfg.Uploads
 	tick := time.NewTicker(min(cfg.Expiry/2, 10*time.Minute))
@@ -203,7 +230,18 @@ func (s *Server) sweepUploads() {
 				s.log.Warn().Err(err).Msg("upload cleanup failed")
 			}
 			s.metrics.uploads.expired.Add(n)
+			s.releaseIdleUploads(now)
 		}
+	}
+}
+
+func (s *Server) releaseIdleUploads(now time.Time) {
+	for _, u := range s.uploads.snapshot() {
+		if u.c == nil || now.UnixNano()-u.touched.Load() < int64(s.cfg.Uploads.Expiry) {
+			continue // HTTP uploads are bounded by their request's read deadline
+		}
+		u.c.sendUploadError(upErr(404, "upload_not_found", "upload expired: nothing sent for too long"), u.rec.ID)
+		u.detach()
 	}
 }
 

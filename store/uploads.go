@@ -19,8 +19,11 @@ import (
 // Upload statuses.
 const (
 	UploadActive = "active"
-	UploadDone   = "done"
-	UploadFailed = "failed"
+	// UploadCompleting: every byte is committed; the file is being moved
+	// into place and announced. It cannot be aborted; a resume finishes it.
+	UploadCompleting = "completing"
+	UploadDone       = "done"
+	UploadFailed     = "failed"
 )
 
 // Upload is one upload's state.
@@ -33,7 +36,7 @@ type Upload struct {
 	SHA256      string // lowercase hex, as declared by the client
 	Offset      int64  // bytes durably stored (committed)
 	Owner       string // the node-local writer allowed to commit
-	Status      string // UploadActive, UploadDone or UploadFailed
+	Status      string // UploadActive, UploadCompleting, UploadDone or UploadFailed
 	Seq         int64  // the upload.completed event's seq once done
 }
 
@@ -74,13 +77,15 @@ func (l *Log) StartUpload(ctx context.Context, org string, u Upload, ttl time.Du
 	return nil
 }
 
-// ClaimUpload makes owner the upload's writer (if it is still active) and
-// returns its state. The previous owner's next commit fails with ErrNotOwner.
-func (l *Log) ClaimUpload(ctx context.Context, org, user, id, owner string) (Upload, error) {
+// ClaimUpload makes owner the upload's writer (if it is not finished),
+// gives it ttl before the upload expires, and returns its state. The
+// previous owner's next commit fails with ErrNotOwner.
+func (l *Log) ClaimUpload(ctx context.Context, org, user, id, owner string, ttl time.Duration) (Upload, error) {
 	if !ValidOrg(org) {
 		return Upload{}, fmt.Errorf("claim upload in %q: %w", org, ErrInvalidOrg)
 	}
-	vals, err := uploadClaimScript.Run(ctx, l.client, []string{l.keys.upload(org, id)}, user, owner).StringSlice()
+	keys := []string{l.keys.upload(org, id), l.keys.userUploads(org, user)}
+	vals, err := uploadClaimScript.Run(ctx, l.client, keys, user, owner, ttl.Milliseconds(), time.Now().Add(ttl).UnixMilli(), id).StringSlice()
 	if err != nil {
 		return Upload{}, fmt.Errorf("claim upload in %q: %w", org, err)
 	}
@@ -91,7 +96,8 @@ func (l *Log) ClaimUpload(ctx context.Context, org, user, id, owner string) (Upl
 }
 
 // CommitUpload records that offset bytes are durably stored and pushes the
-// upload's expiry to ttl from now.
+// upload's expiry to ttl from now. Committing the last byte makes the
+// upload UploadCompleting.
 func (l *Log) CommitUpload(ctx context.Context, org string, u Upload, offset int64, ttl time.Duration) error {
 	exp := time.Now().Add(ttl).UnixMilli()
 	n, err := uploadCommitScript.Run(ctx, l.client, []string{l.keys.upload(org, u.ID), l.keys.userUploads(org, u.User)},
@@ -107,7 +113,8 @@ func (l *Log) FinishUpload(ctx context.Context, org string, u Upload, status str
 	return ownerResult("finish upload", org, u.ID, n, err)
 }
 
-// AbortUpload deletes the user's unfinished upload and frees its slot.
+// AbortUpload deletes the user's unfinished upload and frees its slot; an
+// upload that is completing or done is not found.
 func (l *Log) AbortUpload(ctx context.Context, org, user, id string) error {
 	n, err := uploadAbortScript.Run(ctx, l.client, []string{l.keys.upload(org, id), l.keys.userUploads(org, user)}, user, id).Int()
 	if err != nil {

@@ -38,10 +38,10 @@ func TestUploadLifecycle(t *testing.T) {
 	if err := e.log.CommitUpload(ctx, e.org, u, 40, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.log.ClaimUpload(ctx, e.org, "bob", "u1", "node-b"); !errors.Is(err, store.ErrUploadNotFound) {
+	if _, err := e.log.ClaimUpload(ctx, e.org, "bob", "u1", "node-b", time.Hour); !errors.Is(err, store.ErrUploadNotFound) {
 		t.Fatalf("another user's claim: %v", err)
 	}
-	got, err := e.log.ClaimUpload(ctx, e.org, "alice", "u1", "node-b")
+	got, err := e.log.ClaimUpload(ctx, e.org, "alice", "u1", "node-b", time.Hour)
 	if err != nil || got.Offset != 40 || got.Owner != "node-b" || got.Status != store.UploadActive || got.Size != 100 || got.Name != "a.pdf" {
 		t.Fatalf("claim: %+v, %v", got, err)
 	}
@@ -54,7 +54,7 @@ func TestUploadLifecycle(t *testing.T) {
 	if err := e.log.StartUpload(ctx, e.org, newUpload("u5", "alice", "x"), time.Hour, 2); err != nil {
 		t.Fatalf("finishing freed no slot: %v", err)
 	}
-	done, err := e.log.ClaimUpload(ctx, e.org, "alice", "u1", "node-c")
+	done, err := e.log.ClaimUpload(ctx, e.org, "alice", "u1", "node-c", time.Hour)
 	if err != nil || done.Status != store.UploadDone || done.Seq != 7 || done.Owner != "node-b" {
 		t.Fatalf("claim of a finished upload: %+v, %v (owner must not change)", done, err)
 	}
@@ -95,7 +95,35 @@ func TestUploadExpiryFreesSlot(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, err := e.log.ClaimUpload(ctx, e.org, "alice", "u1", "y"); !errors.Is(err, store.ErrUploadNotFound) {
+	if _, err := e.log.ClaimUpload(ctx, e.org, "alice", "u1", "y", ttl); !errors.Is(err, store.ErrUploadNotFound) {
 		t.Fatalf("expired upload still claimable: %v", err)
+	}
+}
+
+// Committing the last byte makes the upload "completing": it can no longer
+// be aborted (its file may be in place), and a claim still takes it over
+// so that a resume can finish the completion.
+func TestUploadCompleting(t *testing.T) {
+	e := newEnv(t, store.Config{})
+	ctx := context.Background()
+	u := newUpload("u1", "alice", "node-a")
+	if err := e.log.StartUpload(ctx, e.org, u, time.Hour, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.log.CommitUpload(ctx, e.org, u, 99, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.log.UploadInfo(ctx, e.org, "u1"); got.Status != store.UploadActive {
+		t.Fatalf("status %q before the last byte", got.Status)
+	}
+	if err := e.log.CommitUpload(ctx, e.org, u, 100, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.log.AbortUpload(ctx, e.org, "alice", "u1"); !errors.Is(err, store.ErrUploadNotFound) {
+		t.Fatalf("abort while completing: %v", err)
+	}
+	got, err := e.log.ClaimUpload(ctx, e.org, "alice", "u1", "node-b", time.Hour)
+	if err != nil || got.Status != store.UploadCompleting || got.Owner != "node-b" || got.Offset != 100 {
+		t.Fatalf("claim while completing: %+v, %v", got, err)
 	}
 }

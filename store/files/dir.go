@@ -7,9 +7,10 @@
 //	<org>/.partial/<id>   bytes of an unfinished upload, written in place
 //	<org>/<id>            a completed upload, moved there by one rename
 //
-// A completed file appears only through rename(2) after an fsync, so a
-// reader never sees a partial file under the final name, and a crash
-// leaves either the whole file or none.
+// A completed file is a checked copy of the part that appears only
+// through rename(2) after an fsync, so a reader never sees a partial file
+// under the final name, a crash leaves either the whole file or none, and
+// no writer still holding the part can change it afterwards.
 package files
 
 import (
@@ -62,39 +63,60 @@ type Part interface {
 	Close() error
 }
 
-// OpenPart opens the unfinished bytes of upload id, creating them empty if
-// there are none yet.
-func (d *Dir) OpenPart(org, id string) (Part, error) {
+// OpenPart opens the unfinished bytes of upload id. With create it makes
+// them (empty) when there are none; without, missing bytes are
+// fs.ErrNotExist — a resume must never continue into an empty file.
+func (d *Dir) OpenPart(org, id string, create bool) (Part, error) {
 	p, err := d.partPath(org, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
-		return nil, fmt.Errorf("files: %w", err)
+	flags := os.O_RDWR
+	if create {
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			return nil, fmt.Errorf("files: %w", err)
+		}
+		flags |= os.O_CREATE
 	}
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(p, flags, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("files: %w", err)
 	}
 	return f, nil
 }
 
-// Complete moves upload id's bytes to their final name. The caller has
-// synced them; Complete syncs the directory so the rename itself survives
-// a crash. Completing an already completed upload is a no-op, so a writer
-// that crashed after the rename can finish the job again.
-func (d *Dir) Complete(org, id string) error {
+// Finalize writes src to a new file next to the parts and, if check
+// (called once src is exhausted) accepts, syncs it and renames it to upload
+// id's final name, then syncs the directory so the rename survives a
+// crash. The final file is a copy: a writer still holding the part open
+// cannot change it. On any error nothing appears under the final name.
+func (d *Dir) Finalize(org, id string, src io.Reader, check func() error) error {
 	part, err := d.partPath(org, id)
 	if err != nil {
 		return err
 	}
-	final := filepath.Join(d.root, org, id)
-	if err := os.Rename(part, final); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			if _, serr := os.Stat(final); serr == nil {
-				return nil
-			}
-		}
+	if err := os.MkdirAll(filepath.Dir(part), 0o750); err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(part), id+".final-*")
+	if err != nil {
+		return fmt.Errorf("files: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename: no such file, harmless
+	_, err = io.Copy(tmp, src)
+	if err == nil {
+		err = check()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(d.root, org, id)); err != nil {
 		return fmt.Errorf("files: %w", err)
 	}
 	return syncDir(filepath.Join(d.root, org))

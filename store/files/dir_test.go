@@ -6,21 +6,28 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
 
-// A part is invisible under the final name until Complete; Complete is a
-// rename (idempotent), and the completed bytes are what was written.
-func TestPartCompletesByRename(t *testing.T) {
+// A part is invisible under the final name until Finalize; the final file
+// is a checked copy, which later writes to the part cannot change; a
+// failed check leaves nothing under the final name; a resume never
+// creates a missing part.
+func TestFinalizeCopiesCheckedBytes(t *testing.T) {
 	d, err := New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := d.OpenPart("org1", "u1")
+	if _, err := d.OpenPart("org1", "u1", false); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("OpenPart without create made a part: %v", err)
+	}
+	p, err := d.OpenPart("org1", "u1", true)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer p.Close()
 	if _, err := p.WriteAt([]byte("world"), 6); err != nil {
 		t.Fatal(err)
 	}
@@ -30,15 +37,18 @@ func TestPartCompletesByRename(t *testing.T) {
 	if _, err := d.Open("org1", "u1"); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("partial file opened as complete: %v", err)
 	}
-	if err := p.Sync(); err != nil {
+	refused := errors.New("refused")
+	if err := d.Finalize("org1", "u1", io.NewSectionReader(p, 0, 11), func() error { return refused }); !errors.Is(err, refused) {
+		t.Fatalf("Finalize with a failing check: %v", err)
+	}
+	if _, err := d.Open("org1", "u1"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatal("a refused file appeared under the final name")
+	}
+	if err := d.Finalize("org1", "u1", io.NewSectionReader(p, 0, 11), func() error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	p.Close()
-	if err := d.Complete("org1", "u1"); err != nil {
+	if _, err := p.WriteAt([]byte("HELLO"), 0); err != nil { // a stale writer
 		t.Fatal(err)
-	}
-	if err := d.Complete("org1", "u1"); err != nil {
-		t.Fatalf("second Complete: %v", err)
 	}
 	f, err := d.Open("org1", "u1")
 	if err != nil {
@@ -49,8 +59,8 @@ func TestPartCompletesByRename(t *testing.T) {
 	if string(b) != "hello world" {
 		t.Fatalf("got %q", b)
 	}
-	if err := d.Complete("org1", "nope"); err == nil {
-		t.Fatal("completing a missing upload succeeded")
+	if left, _ := filepath.Glob(filepath.Join(d.Root(), "org1", ".partial", "u1.final-*")); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
 	}
 }
 
@@ -58,10 +68,10 @@ func TestPartCompletesByRename(t *testing.T) {
 func TestInvalidNames(t *testing.T) {
 	d, _ := New(t.TempDir())
 	for _, name := range []string{"", "..", "../x", "a/b", ".partial", "a\x00b"} {
-		if _, err := d.OpenPart("org", name); !errors.Is(err, ErrInvalidName) {
+		if _, err := d.OpenPart("org", name, true); !errors.Is(err, ErrInvalidName) {
 			t.Errorf("OpenPart(%q): %v", name, err)
 		}
-		if _, err := d.OpenPart(name, "u"); !errors.Is(err, ErrInvalidName) {
+		if _, err := d.OpenPart(name, "u", true); !errors.Is(err, ErrInvalidName) {
 			t.Errorf("OpenPart(org %q): %v", name, err)
 		}
 		if _, err := d.Open("org", name); !errors.Is(err, fs.ErrNotExist) {
@@ -74,13 +84,13 @@ func TestInvalidNames(t *testing.T) {
 func TestRemoveStale(t *testing.T) {
 	d, _ := New(t.TempDir())
 	for _, id := range []string{"old", "new", "done"} {
-		p, err := d.OpenPart("org", id)
+		p, err := d.OpenPart("org", id, true)
 		if err != nil {
 			t.Fatal(err)
 		}
 		p.Close()
 	}
-	if err := d.Complete("org", "done"); err != nil {
+	if err := d.Finalize("org", "done", strings.NewReader("x"), func() error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	old := time.Now().Add(-2 * time.Hour)
