@@ -54,12 +54,25 @@ type upload struct {
 	scheduled bool    // on the upload workers' queue or being run; caller holds mu
 	closing   bool    // detached: write what is queued, commit, release; caller holds mu
 	ended     bool    // released: accepts nothing more; caller holds mu
+	finish    bool    // run completion on the worker (a resume found every byte stored); caller holds mu
+
+	// takeover says how a same-node takeover is reported to u's
+	// connection: takeoverNone (then a refused commit reveals a takeover
+	// from another node), takeoverTell, or takeoverQuiet (the same
+	// connection resumed it again: the new upload answers).
+	takeover atomic.Int32
 
 	// Owned by whoever writes: an upload worker, or the HTTP handler.
 	written    int64 // bytes written to part (contiguous from 0)
 	committed  int64
 	lastCommit time.Time
 }
+
+const (
+	takeoverNone = iota
+	takeoverTell
+	takeoverQuiet
+)
 
 // chunk is received bytes waiting for storage; buf comes from chunkPool.
 type chunk struct {
@@ -151,19 +164,21 @@ func (u *upload) run() {
 		q := u.queue
 		u.queue, u.spare = u.spare[:0], nil
 		if len(q) == 0 {
+			if u.finish && !u.closing && !u.ended {
+				// Still scheduled while completing, so a detach meanwhile
+				// only marks it closing: the worker stays its one writer.
+				u.finish = false
+				u.mu.Unlock()
+				if err := u.complete(); err != nil {
+					u.stop(err)
+				}
+				continue
+			}
 			u.scheduled = false
 			closing := u.closing && !u.ended
 			u.mu.Unlock()
 			if closing {
-				if err := u.commitQuietly(); err != nil && u.c != nil {
-					// Taken over on this node by another connection: say so
-					// (a closed connection drops it).
-					var ue *uploadError
-					if errors.As(err, &ue) && ue.Code == "upload_taken_over" {
-						u.c.sendUploadError(ue, u.rec.ID)
-					}
-				}
-				u.release()
+				u.close()
 			}
 			return
 		}
@@ -180,6 +195,33 @@ func (u *upload) run() {
 		u.mu.Lock()
 		u.spare = q[:0]
 		u.mu.Unlock()
+	}
+}
+
+// close ends a detached upload: commit what arrived, tell the connection
+// if another one took the upload over, release.
+func (u *upload) close() {
+	err := u.commitQuietly()
+	var ue *uploadError
+	refused := errors.As(err, &ue) && ue.Code == "upload_taken_over"
+	switch t := u.takeover.Load(); {
+	case u.c == nil || t == takeoverQuiet:
+	case t == takeoverTell || refused:
+		u.c.sendUploadError(errTakenOver, u.rec.ID) // dropped if the connection closed
+	}
+	u.release()
+}
+
+// finishLater runs the completion on an upload worker, the upload's one
+// writer (a resume found every byte already stored).
+func (u *upload) finishLater() {
+	u.mu.Lock()
+	u.finish = true
+	start := !u.scheduled
+	u.scheduled = true
+	u.mu.Unlock()
+	if start {
+		u.schedule()
 	}
 }
 
@@ -279,7 +321,10 @@ func (u *upload) complete() error {
 	if f, err := st.Open(u.org, u.rec.ID); err == nil {
 		f.Close()
 	} else if u.part == nil {
-		return upErr(503, "upload_failed", "stored bytes missing; start the upload again")
+		// Neither the part nor the final file: the bytes are gone (swept,
+		// or deleted by hand). End it, or it would hold its slot.
+		_ = u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone)
+		return upErr(404, "upload_not_found", "the upload's stored bytes are gone; start it again")
 	} else {
 		h := sha256.New()
 		src := io.TeeReader(io.NewSectionReader(u.part, 0, u.rec.Size), h)
@@ -290,7 +335,9 @@ func (u *upload) complete() error {
 			return nil
 		})
 		if errors.Is(err, errHashMismatch) {
-			_ = u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone)
+			if err := u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone); err != nil {
+				return u.stateError(err) // another owner decides; keep the bytes
+			}
 			_ = st.RemovePart(u.org, u.rec.ID)
 			return upErr(422, "upload_hash_mismatch", "the stored bytes' SHA-256 is "+hex.EncodeToString(h.Sum(nil))+", not the declared one; upload deleted")
 		}

@@ -86,9 +86,7 @@ func (c *conn) resumeUpload(r uploadRef) {
 	// rec.Offset, not u.written: once attached, a worker owns u.written.
 	c.send(controlFrameText(readyPayload(rec.ID, rec.Offset, c.s.cfg.Uploads.ChunkBytes, r.ID)))
 	if rec.Offset == rec.Size { // every byte was stored; completion was interrupted
-		if err := u.complete(); err != nil {
-			u.stop(err)
-		}
+		u.finishLater()
 	}
 }
 

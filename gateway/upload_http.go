@@ -177,6 +177,10 @@ func (s *Server) putBody(u *upload, w http.ResponseWriter, body io.Reader, cr co
 		}
 		_ = rc.SetReadDeadline(time.Now().Add(uploadReadTimeout))
 		n, err := io.ReadFull(body, b[:min(int64(len(b)), want)])
+		if u.stopped.Load() { // taken over while this read waited: write nothing more
+			u.commitQuietly()
+			return errTakenOver
+		}
 		if n > 0 {
 			if werr := u.write(u.written, b[:n]); werr != nil {
 				var ue *uploadError
@@ -276,7 +280,7 @@ func (s *Server) handleUploadGet(w http.ResponseWriter, r *http.Request, cl auth
 		}
 		ctx, cancel := s.uploadCtx()
 		defer cancel()
-		if rec, err := s.cfg.Uploads.State.UploadInfo(ctx, cl.Org, id); err == nil && rec.Status == store.UploadActive {
+		if rec, err := s.cfg.Uploads.State.UploadInfo(ctx, cl.Org, id); err == nil && (rec.Status == store.UploadActive || rec.Status == store.UploadCompleting) {
 			writeUploadError(w, upErr(409, "upload_incomplete", "the upload is not complete"))
 			return
 		}

@@ -25,7 +25,9 @@ func uploadKey(org, id string) string { return org + "/" + id }
 
 // add registers u unless the node is full. An upload of the same id that
 // this node was already writing (a resume on the same node) is detached:
-// it writes what it has queued and stops, its commits refused from now on.
+// it writes what it has queued and stops, its commits refused from now on,
+// and its connection is told — unless it is u's own connection, which
+// gets u's answer instead.
 func (r *uploadRegistry) add(u *upload) bool {
 	k := uploadKey(u.org, u.rec.ID)
 	r.mu.Lock()
@@ -37,6 +39,11 @@ func (r *uploadRegistry) add(u *upload) bool {
 	r.m[k] = u
 	r.mu.Unlock()
 	if old != nil {
+		if old.c != nil && old.c == u.c {
+			old.takeover.Store(takeoverQuiet)
+		} else {
+			old.takeover.Store(takeoverTell)
+		}
 		old.detach()
 	}
 	return true

@@ -173,3 +173,67 @@ func TestUploadIdleOnLiveConnectionReleased(t *testing.T) {
 	}
 	waitFor(t, 5*time.Second, "the node's slot freed", func() bool { return h.srv.uploads.len() == 0 })
 }
+
+// A takeover by another connection on the same node is reported to the
+// old connection at once; resuming one's own upload again is not.
+func TestUploadSameNodeTakeoverReported(t *testing.T) {
+	h := uploadHarness(t, nil, t.TempDir(), nil)
+	org := "org-same"
+	a, _ := h.connect(org, "alice", map[string]any{"services": []string{"chat"}})
+	data := randomBytes(1000, 25)
+	a.Send(startMsg("a.pdf", data, "application/pdf"))
+	r := nextUpload(t, a, true)
+	// Resumed again on its own connection: one ready, no error.
+	a.Send(map[string]any{"type": "upload.resume", "uploadId": r.UploadID})
+	if m := nextUpload(t, a, true); m.Type != "upload.ready" {
+		t.Fatalf("own resume: %s", m.Raw)
+	}
+	a.Send(map[string]any{"type": "ping"})
+	for m := a.Next(5 * time.Second); m.Type != "pong"; m = a.Next(5 * time.Second) {
+		t.Fatalf("after its own resume the connection got %s", m.Raw)
+	}
+	b, _ := h.connect(org, "alice", map[string]any{"services": []string{"chat"}})
+	b.Send(map[string]any{"type": "upload.resume", "uploadId": r.UploadID})
+	if m := nextUpload(t, b, true); m.Type != "upload.ready" {
+		t.Fatalf("resume elsewhere: %s", m.Raw)
+	}
+	if m := nextUpload(t, a, true); m.Type != "error" || m.Code != "upload_taken_over" || m.UploadID != r.UploadID {
+		t.Fatalf("old connection: %s", m.Raw)
+	}
+	sendChunks(b, r.UploadID, data, 0, len(data), 1000)
+	if m := nextUpload(t, b, true); m.Type != "upload.done" {
+		t.Fatalf("finish after takeover: %s", m.Raw)
+	}
+}
+
+// Every byte committed but the bytes gone (no part, no final file): a
+// resume ends the upload for good and frees its slot instead of leaving it
+// "completing" forever; GET of a completing upload is 409, not 404.
+func TestUploadCompletingWithoutBytesEnds(t *testing.T) {
+	d, _ := files.New(t.TempDir())
+	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.Uploads = UploadConfig{Storage: d, MaxPerUser: 1} }})
+	org := "org-gone"
+	ctx := context.Background()
+	rec := store.Upload{ID: newUploadID(), User: "alice", Name: "g.pdf", Size: 10, ContentType: "application/pdf", SHA256: sha([]byte("0123456789")), Owner: "x"}
+	if err := h.log.StartUpload(ctx, org, rec, time.Hour, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.log.CommitUpload(ctx, org, rec, 10, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if a := doUpload(t, "GET", h.http.URL+"/v2/realtime/uploads/"+rec.ID, h.token(org, "bob"), "", nil); a.status != 409 || a.body["code"] != "upload_incomplete" {
+		t.Fatalf("GET while completing: %d %s", a.status, a.raw)
+	}
+	c, _ := h.connect(org, "alice", map[string]any{"services": []string{"documents"}})
+	c.Send(map[string]any{"type": "upload.resume", "uploadId": rec.ID})
+	if m := nextUpload(t, c, true); m.Type != "upload.ready" {
+		t.Fatalf("resume: %s", m.Raw)
+	}
+	if m := nextUpload(t, c, true); m.Type != "error" || m.Code != "upload_not_found" {
+		t.Fatalf("completion without bytes: %s", m.Raw)
+	}
+	c.Send(startMsg("next.pdf", []byte("x"), "application/pdf"))
+	if m := nextUpload(t, c, true); m.Type != "upload.ready" {
+		t.Fatalf("the slot was not freed: %s", m.Raw)
+	}
+}

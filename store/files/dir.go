@@ -82,6 +82,11 @@ func (d *Dir) OpenPart(org, id string, create bool) (Part, error) {
 	if err != nil {
 		return nil, fmt.Errorf("files: %w", err)
 	}
+	if !create {
+		// A resume: RemoveStale counts from now, like the upload's expiry.
+		now := time.Now()
+		_ = os.Chtimes(p, now, now)
+	}
 	return f, nil
 }
 

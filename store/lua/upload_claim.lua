@@ -16,5 +16,6 @@ if status == 'active' or status == 'completing' then
   redis.call('HSET', KEYS[1], 'owner', ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[3])
   redis.call('ZADD', KEYS[2], 'XX', ARGV[4], ARGV[5])
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
 end
 return redis.call('HGETALL', KEYS[1])

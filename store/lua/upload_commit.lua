@@ -6,13 +6,18 @@
 --
 -- KEYS: upload hash, user's upload set
 -- ARGV: owner, offset, ttl (ms), expiry (ms), id
--- Returns 1, 0 when another owner holds the upload, -1 when it is gone.
+-- Returns 1, 0 when another owner holds the upload, -1 when it is gone or
+-- already finished.
 local owner = redis.call('HGET', KEYS[1], 'owner')
 if not owner then
   return -1
 end
 if owner ~= ARGV[1] then
   return 0
+end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'active' and status ~= 'completing' then
+  return -1
 end
 redis.call('HSET', KEYS[1], 'offset', ARGV[2])
 if redis.call('HGET', KEYS[1], 'size') == ARGV[2] then
