@@ -380,10 +380,7 @@ func (u *upload) donePayload() []byte {
 
 // stop ends the upload on this node after an error, telling the client.
 func (u *upload) stop(err error) {
-	var ue *uploadError
-	if !errors.As(err, &ue) {
-		ue = upErr(503, "upload_failed", "upload failed; retry with upload.resume")
-	}
+	ue := asUploadError(err)
 	u.mu.Lock()
 	ended := u.ended // aborted or taken over meanwhile: nothing to report
 	u.mu.Unlock()

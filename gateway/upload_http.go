@@ -132,13 +132,8 @@ func (s *Server) handleUploadPut(w http.ResponseWriter, r *http.Request, cl auth
 		writeUploadError(w, e)
 		return
 	}
-	u, done, ue := s.resumeUpload(cl.Org, cl.User, id, "", nil)
-	switch {
-	case ue != nil:
-		writeUploadError(w, ue)
-		return
-	case u == nil:
-		writeJSON(w, http.StatusOK, putAnswer(done))
+	u := s.claimForHTTP(w, cl, id)
+	if u == nil {
 		return
 	}
 	defer u.release()
@@ -183,12 +178,9 @@ func (s *Server) putBody(u *upload, w http.ResponseWriter, body io.Reader, cr co
 		}
 		if n > 0 {
 			if werr := u.write(u.written, b[:n]); werr != nil {
-				var ue *uploadError
-				if errors.As(werr, &ue) {
-					s.metrics.uploads.result(ue.Code)
-					return ue
-				}
-				return upErr(503, "upload_failed", "upload failed; retry")
+				ue := asUploadError(werr)
+				s.metrics.uploads.result(ue.Code)
+				return ue
 			}
 			want -= int64(n)
 		}
@@ -199,31 +191,34 @@ func (s *Server) putBody(u *upload, w http.ResponseWriter, body io.Reader, cr co
 	}
 	if u.rec.Status != store.UploadDone {
 		if err := u.commit(false); err != nil {
-			var ue *uploadError
-			errors.As(err, &ue)
-			return ue
+			return asUploadError(err)
 		}
 	}
 	return nil
 }
 
-// finishOverHTTP runs an interrupted completion for a PUT.
-func (s *Server) finishOverHTTP(w http.ResponseWriter, cl auth.Claims, id string) {
+// claimForHTTP takes the upload over for a PUT; nil when it answered
+// already (an error, or the upload was done).
+func (s *Server) claimForHTTP(w http.ResponseWriter, cl auth.Claims, id string) *upload {
 	u, done, ue := s.resumeUpload(cl.Org, cl.User, id, "", nil)
 	switch {
 	case ue != nil:
 		writeUploadError(w, ue)
-		return
 	case u == nil:
 		writeJSON(w, http.StatusOK, putAnswer(done))
+	}
+	return u
+}
+
+// finishOverHTTP runs an interrupted completion for a PUT.
+func (s *Server) finishOverHTTP(w http.ResponseWriter, cl auth.Claims, id string) {
+	u := s.claimForHTTP(w, cl, id)
+	if u == nil {
 		return
 	}
 	defer u.release()
 	if err := u.complete(); err != nil {
-		var ue *uploadError
-		if !errors.As(err, &ue) {
-			ue = upErr(503, "upload_failed", "upload failed; retry")
-		}
+		ue := asUploadError(err)
 		s.metrics.uploads.result(ue.Code)
 		writeUploadError(w, ue)
 		return

@@ -55,6 +55,15 @@ func upErr(status int, code, msg string) *uploadError {
 	return &uploadError{Type: "error", Code: code, Message: msg, status: status}
 }
 
+// asUploadError is err as an uploadError; anything else is upload_failed.
+func asUploadError(err error) *uploadError {
+	var ue *uploadError
+	if errors.As(err, &ue) {
+		return ue
+	}
+	return upErr(503, "upload_failed", "upload failed; retry with upload.resume")
+}
+
 // validate checks a start message against the limits; the content type is
 // normalised (lower case, parameters dropped).
 func (m *uploadStart) validate(cfg *UploadConfig) *uploadError {
