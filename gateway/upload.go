@@ -201,12 +201,8 @@ func (u *upload) run() {
 // close ends a detached upload: commit what arrived, tell the connection
 // if another one took the upload over, release.
 func (u *upload) close() {
-	err := u.commitQuietly()
-	var ue *uploadError
-	refused := errors.As(err, &ue) && ue.Code == "upload_taken_over"
-	switch t := u.takeover.Load(); {
-	case u.c == nil || t == takeoverQuiet:
-	case t == takeoverTell || refused:
+	refused := u.commitQuietly() == errTakenOver // a takeover from another node
+	if t := u.takeover.Load(); u.c != nil && t != takeoverQuiet && (t == takeoverTell || refused) {
 		u.c.sendUploadError(errTakenOver, u.rec.ID) // dropped if the connection closed
 	}
 	u.release()
@@ -292,7 +288,7 @@ func (u *upload) commitQuietly() error {
 func (u *upload) stateError(err error) *uploadError {
 	switch {
 	case errors.Is(err, store.ErrNotOwner):
-		return upErr(409, "upload_taken_over", "another connection resumed this upload")
+		return errTakenOver
 	case errors.Is(err, store.ErrUploadNotFound):
 		return upErr(404, "upload_not_found", "upload expired or was aborted")
 	}
@@ -319,35 +315,45 @@ func (u *upload) complete() error {
 	ctx, cancel := context.WithTimeout(context.Background(), u.s.cfg.RedisTimeout)
 	defer cancel()
 	if f, err := st.Open(u.org, u.rec.ID); err == nil {
-		f.Close()
-	} else if u.part == nil {
-		// Neither the part nor the final file: the bytes are gone (swept,
-		// or deleted by hand). End it, or it would hold its slot.
-		_ = u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone)
-		return upErr(404, "upload_not_found", "the upload's stored bytes are gone; start it again")
-	} else {
-		h := sha256.New()
-		src := io.TeeReader(io.NewSectionReader(u.part, 0, u.rec.Size), h)
-		err := st.Finalize(u.org, u.rec.ID, src, func() error {
-			if hex.EncodeToString(h.Sum(nil)) != u.rec.SHA256 {
-				return errHashMismatch
-			}
-			return nil
-		})
-		if errors.Is(err, errHashMismatch) {
-			if err := u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone); err != nil {
-				return u.stateError(err) // another owner decides; keep the bytes
-			}
-			_ = st.RemovePart(u.org, u.rec.ID)
-			return upErr(422, "upload_hash_mismatch", "the stored bytes' SHA-256 is "+hex.EncodeToString(h.Sum(nil))+", not the declared one; upload deleted")
-		}
-		if err != nil {
-			u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload finalize failed")
-			return upErr(503, "upload_failed", "storage failed; retry with upload.resume")
-		}
+		f.Close() // moved into place before an interruption; checked then
+	} else if err := u.finalize(ctx); err != nil {
+		return err
 	}
 	_ = st.RemovePart(u.org, u.rec.ID)
 	return u.publishCompleted(ctx)
+}
+
+// finalize copies the part into the final file, hashing it on the way,
+// and keeps the copy only if the hash is the declared one. Wrong bytes,
+// or no bytes at all (swept, deleted by hand), end the upload as failed,
+// which frees its slot.
+func (u *upload) finalize(ctx context.Context) error {
+	fail := func(ue *uploadError) error {
+		if err := u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone); err != nil {
+			return u.stateError(err) // another owner decides; keep the bytes
+		}
+		_ = u.s.cfg.Uploads.Storage.RemovePart(u.org, u.rec.ID)
+		return ue
+	}
+	if u.part == nil {
+		return fail(upErr(404, "upload_not_found", "the upload's stored bytes are gone; start it again"))
+	}
+	h := sha256.New()
+	src := io.TeeReader(io.NewSectionReader(u.part, 0, u.rec.Size), h)
+	err := u.s.cfg.Uploads.Storage.Finalize(u.org, u.rec.ID, src, func() error {
+		if hex.EncodeToString(h.Sum(nil)) != u.rec.SHA256 {
+			return errHashMismatch
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errHashMismatch):
+		return fail(upErr(422, "upload_hash_mismatch", "the stored bytes' SHA-256 is "+hex.EncodeToString(h.Sum(nil))+", not the declared one; upload deleted"))
+	case err != nil:
+		u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload finalize failed")
+		return upErr(503, "upload_failed", "storage failed; retry with upload.resume")
+	}
+	return nil
 }
 
 // publishCompleted announces the file and records the outcome. A crash
@@ -367,14 +373,15 @@ func (u *upload) publishCompleted(ctx context.Context) error {
 	u.s.metrics.uploads.result("done")
 	u.rec.Seq, u.rec.Status = seq, store.UploadDone
 	if u.c != nil {
-		u.c.send(controlFrameText(u.donePayload()))
+		u.c.send(controlFrameText(donePayload(u.rec, u.ref)))
 	}
 	u.release()
 	return nil
 }
 
-func (u *upload) donePayload() []byte {
-	b, _ := json.Marshal(uploadDone{Type: "upload.done", UploadID: u.rec.ID, Size: u.rec.Size, SHA256: u.rec.SHA256, Seq: u.rec.Seq, ID: u.ref})
+// donePayload is upload.done for a finished upload; ref is the client's id.
+func donePayload(rec store.Upload, ref string) []byte {
+	b, _ := json.Marshal(uploadDone{Type: "upload.done", UploadID: rec.ID, Size: rec.Size, SHA256: rec.SHA256, Seq: rec.Seq, ID: ref})
 	return b
 }
 

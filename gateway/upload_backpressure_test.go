@@ -112,10 +112,8 @@ func bufferedOn(h *harness) int64 {
 // An abandoned upload expires: its state leaves Redis, the sweep deletes
 // its bytes, and a resume finds nothing.
 func TestUploadExpiry(t *testing.T) {
-	d, _ := files.New(t.TempDir())
-	h := newHarness(t, harnessOpts{cfg: func(c *Config) {
-		c.Uploads = UploadConfig{Storage: d, Expiry: 300 * time.Millisecond}
-	}})
+	dir := t.TempDir()
+	h := uploadHarness(t, nil, dir, func(u *UploadConfig) { u.Expiry = 300 * time.Millisecond })
 	org := "org-exp"
 	c, _ := h.connect(org, "alice", map[string]any{"services": []string{"documents"}})
 	data := randomBytes(1000, 12)
@@ -123,7 +121,7 @@ func TestUploadExpiry(t *testing.T) {
 	r := nextUpload(t, c, true)
 	c.SendBinary(wstest.Chunk(r.UploadID, 0, data[:500]))
 	c.NC.Close()
-	part := filepath.Join(d.Root(), org, ".partial", r.UploadID)
+	part := filepath.Join(dir, org, ".partial", r.UploadID)
 	waitFor(t, 10*time.Second, "the part deleted", func() bool {
 		_, err := os.Stat(part)
 		return os.IsNotExist(err)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/rtgw/realtime/internal/redistest"
 	"github.com/rtgw/realtime/internal/wstest"
-	"github.com/rtgw/realtime/store/files"
 )
 
 const benchUploadBytes = 16 << 20
@@ -21,13 +20,9 @@ const benchUploadBytes = 16 << 20
 // is the end-to-end rate; compare it with BenchmarkUploadDiskBaseline in
 // the same run.
 func BenchmarkUpload(b *testing.B) {
-	d, err := files.New(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := newHarness(b, harnessOpts{redis: redistest.Start(b), cfg: func(c *Config) {
-		c.Uploads = UploadConfig{Storage: d, MaxPerUser: -1}
-	}})
+	h := uploadHarness(b, redistest.Start(b), b.TempDir(), func(u *UploadConfig) {
+		u.ChunkBytes, u.MaxPerUser = 256<<10, -1
+	})
 	data := randomBytes(benchUploadBytes, 99)
 	c, _ := h.connect("bench", "u", map[string]any{"services": []string{"chat"}}) // not documents: no completion events
 	start := startMsg("b.bin", data, "application/octet-stream")

@@ -65,8 +65,6 @@ func (c *conn) startUpload(m uploadStart) {
 	c.send(controlFrameText(readyPayload(u.rec.ID, 0, c.s.cfg.Uploads.ChunkBytes, m.ID)))
 }
 
-var errTakenOver = upErr(409, "upload_taken_over", "another connection resumed this upload")
-
 func (c *conn) resumeUpload(r uploadRef) {
 	u, rec, ue := c.s.resumeUpload(c.org, c.user, r.UploadID, r.ID, c)
 	switch {
@@ -75,8 +73,7 @@ func (c *conn) resumeUpload(r uploadRef) {
 		c.sendUploadError(ue, r.UploadID)
 		return
 	case u == nil: // completed before
-		done := &upload{rec: rec, ref: r.ID}
-		c.send(controlFrameText(done.donePayload()))
+		c.send(controlFrameText(donePayload(rec, r.ID)))
 		return
 	}
 	if !c.attachUpload(u) {

@@ -3,7 +3,6 @@ package gateway
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -54,6 +53,10 @@ func (e *uploadError) Error() string { return e.Code + ": " + e.Message }
 func upErr(status int, code, msg string) *uploadError {
 	return &uploadError{Type: "error", Code: code, Message: msg, status: status}
 }
+
+// errTakenOver answers a writer whose upload another connection or request
+// resumed. Shared: copy before changing fields.
+var errTakenOver = upErr(409, "upload_taken_over", "another connection resumed this upload")
 
 // asUploadError is err as an uploadError; anything else is upload_failed.
 func asUploadError(err error) *uploadError {
@@ -184,5 +187,3 @@ type completedEvent struct {
 	ContentType string `json:"contentType"`
 	User        string `json:"user"`
 }
-
-func hexEqual(a []byte, s string) bool { return hex.EncodeToString(a) == s }

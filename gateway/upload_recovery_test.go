@@ -21,8 +21,12 @@ import (
 // interruptedCompletion leaves an upload as a crash after the final rename
 // and before the announcement would: every byte committed (status
 // "completing"), the final file in place, no part, no event.
-func interruptedCompletion(t *testing.T, h *harness, dir *files.Dir, org, user string, data []byte) string {
+func interruptedCompletion(t *testing.T, h *harness, dir, org, user string, data []byte) string {
 	t.Helper()
+	d, err := files.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	rec := store.Upload{ID: newUploadID(), User: user, Name: "r.pdf", Size: int64(len(data)), ContentType: "application/pdf", SHA256: sha(data), Owner: "crashed-node"}
 	if err := h.log.StartUpload(ctx, org, rec, time.Hour, 0); err != nil {
@@ -31,7 +35,7 @@ func interruptedCompletion(t *testing.T, h *harness, dir *files.Dir, org, user s
 	if err := h.log.CommitUpload(ctx, org, rec, rec.Size, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if err := dir.Finalize(org, rec.ID, bytes.NewReader(data), func() error { return nil }); err != nil {
+	if err := d.Finalize(org, rec.ID, bytes.NewReader(data), func() error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return rec.ID
@@ -41,11 +45,11 @@ func interruptedCompletion(t *testing.T, h *harness, dir *files.Dir, org, user s
 // moved into place finishes it — announces it once, answers done — and
 // neither recreates an empty part nor reports a hash mismatch.
 func TestUploadInterruptedCompletionFinishedByResume(t *testing.T) {
-	d, _ := files.New(t.TempDir())
-	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.Uploads = UploadConfig{Storage: d} }})
+	dir := t.TempDir()
+	h := uploadHarness(t, nil, dir, nil)
 	org := "org-crash"
 	data := randomBytes(70000, 21)
-	id := interruptedCompletion(t, h, d, org, "alice", data)
+	id := interruptedCompletion(t, h, dir, org, "alice", data)
 	if err := h.log.AbortUpload(context.Background(), org, "alice", id); err == nil {
 		t.Fatal("an upload with every byte committed was aborted")
 	}
@@ -69,12 +73,12 @@ func TestUploadInterruptedCompletionFinishedByResume(t *testing.T) {
 	if done.SHA256 != sha(data) || len(event.Events) != 1 || event.Events[0].Type != "upload.completed" || event.Seq != done.Seq {
 		t.Fatalf("done %s, event %s", done.Raw, event.Raw)
 	}
-	got, _ := os.ReadFile(filepath.Join(d.Root(), org, id))
+	got, _ := os.ReadFile(filepath.Join(dir, org, id))
 	if !bytes.Equal(got, data) {
 		t.Fatal("final file changed")
 	}
 	// The same state finished over HTTP: an offset query completes it.
-	id2 := interruptedCompletion(t, h, d, org, "alice", data)
+	id2 := interruptedCompletion(t, h, dir, org, "alice", data)
 	a := doUpload(t, "PUT", h.http.URL+"/v2/realtime/uploads/"+id2, h.token(org, "alice"), fmt.Sprintf("bytes */%d", len(data)), nil)
 	if a.status != 200 || a.body["done"] != true || a.body["sha256"] != sha(data) {
 		t.Fatalf("PUT on an interrupted completion: %d %s", a.status, a.raw)
@@ -158,10 +162,7 @@ func TestUploadTakeoverOfHTTPWriter(t *testing.T) {
 // is released on the node: the client is told, the slot and file are
 // freed.
 func TestUploadIdleOnLiveConnectionReleased(t *testing.T) {
-	d, _ := files.New(t.TempDir())
-	h := newHarness(t, harnessOpts{cfg: func(c *Config) {
-		c.Uploads = UploadConfig{Storage: d, Expiry: 300 * time.Millisecond}
-	}})
+	h := uploadHarness(t, nil, t.TempDir(), func(u *UploadConfig) { u.Expiry = 300 * time.Millisecond })
 	org := "org-idle"
 	c, _ := h.connect(org, "alice", map[string]any{"services": []string{"documents"}})
 	data := randomBytes(1000, 24)
@@ -210,8 +211,7 @@ func TestUploadSameNodeTakeoverReported(t *testing.T) {
 // resume ends the upload for good and frees its slot instead of leaving it
 // "completing" forever; GET of a completing upload is 409, not 404.
 func TestUploadCompletingWithoutBytesEnds(t *testing.T) {
-	d, _ := files.New(t.TempDir())
-	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.Uploads = UploadConfig{Storage: d, MaxPerUser: 1} }})
+	h := uploadHarness(t, nil, t.TempDir(), func(u *UploadConfig) { u.MaxPerUser = 1 })
 	org := "org-gone"
 	ctx := context.Background()
 	rec := store.Upload{ID: newUploadID(), User: "alice", Name: "g.pdf", Size: 10, ContentType: "application/pdf", SHA256: sha([]byte("0123456789")), Owner: "x"}

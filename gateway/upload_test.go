@@ -25,7 +25,7 @@ import (
 
 // uploadHarness is a node with uploads stored in dir (shared by nodes
 // given the same dir and Redis).
-func uploadHarness(t *testing.T, redis *redistest.Server, dir string, tune func(*UploadConfig)) *harness {
+func uploadHarness(t testing.TB, redis *redistest.Server, dir string, tune func(*UploadConfig)) *harness {
 	t.Helper()
 	d, err := files.New(dir)
 	if err != nil {
@@ -77,8 +77,9 @@ func nextUpload(t *testing.T, c *wstest.Client, skipProgress bool) wstest.Msg {
 }
 
 // A document uploaded over the WebSocket is stored whole under its final
-// name, announced to the org as upload.completed (live), reported with
-// progress and done, and served by GET.
+// name, announced to the org as upload.completed (live), answered with
+// done (progress, if the upload is slow enough to get any, only grows) and
+// served by GET.
 func TestUploadOverWebSocket(t *testing.T) {
 	h := uploadHarness(t, nil, t.TempDir(), nil)
 	org := "org-up"

@@ -77,6 +77,18 @@ func settings(c *config) []setting {
 			_ = intSetter(p)(d)
 		}
 	}
+	num64 := func(p *int64) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, h string) {
+			fs.Func(n, h+" (default "+d+")", int64Setter(p))
+			_ = int64Setter(p)(d)
+		}
+	}
+	boolean := func(p *bool) func(*flag.FlagSet, string, string, string) {
+		return func(fs *flag.FlagSet, n, d, h string) {
+			fs.Func(n, h+" (default "+d+")", boolSetter(p))
+			_ = boolSetter(p)(d)
+		}
+	}
 	dur := func(p *time.Duration) func(*flag.FlagSet, string, string, string) {
 		return func(fs *flag.FlagSet, n, d, h string) {
 			v, _ := time.ParseDuration(d)
@@ -91,15 +103,9 @@ func settings(c *config) []setting {
 		{"redis-sentinel-master", "REDIS_SENTINEL_MASTER", "Sentinel master name", str(&c.SentinelMaster)},
 		{"redis-cluster-addrs", "REDIS_CLUSTER_ADDRS", "comma-separated Redis Cluster seed host:port list", str(&c.ClusterAddrs)},
 		{"redis-password", "REDIS_PASSWORD", "password for Sentinel/Cluster nodes (a REDIS_URL carries its own)", str(&c.RedisPassword)},
-		{"redis-tls", "REDIS_TLS", "use TLS to Sentinel/Cluster nodes (a REDIS_URL uses rediss://)", func(fs *flag.FlagSet, n, d, h string) {
-			fs.Func(n, h+" (default "+d+")", boolSetter(&c.RedisTLS))
-			_ = boolSetter(&c.RedisTLS)(d)
-		}},
+		{"redis-tls", "REDIS_TLS", "use TLS to Sentinel/Cluster nodes (a REDIS_URL uses rediss://)", boolean(&c.RedisTLS)},
 		{"redis-prefix", "REALTIME_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix)},
-		{"history-maxlen", "REALTIME_HISTORY_MAXLEN", "events retained per org (approximate MAXLEN)", func(fs *flag.FlagSet, n, d, h string) {
-			fs.Func(n, h+" (default "+d+")", int64Setter(&c.HistoryMaxLen))
-			_ = int64Setter(&c.HistoryMaxLen)(d)
-		}},
+		{"history-maxlen", "REALTIME_HISTORY_MAXLEN", "events retained per org (approximate MAXLEN)", num64(&c.HistoryMaxLen)},
 		{"jwt-secret", "REALTIME_JWT_SECRET", "HMAC secret for client tokens (HS256/384/512; at least 32 bytes)", str(&c.JWTSecret)},
 		{"jwt-algorithm", "REALTIME_JWT_ALGORITHM", "the only accepted token algorithm: HS256, HS384, HS512, RS256, RS384, RS512, PS256, ES256, ES384", str(&c.JWTAlgorithm)},
 		{"jwt-public-key-file", "REALTIME_JWT_PUBLIC_KEY_FILE", "PEM public key or certificate for RS*/PS256/ES* tokens", str(&c.JWTPublicKeyFile)},
@@ -114,10 +120,7 @@ func settings(c *config) []setting {
 		{"outbound-queue-bytes", "REALTIME_OUTBOUND_QUEUE_BYTES", "per-connection unsent bytes before closing it as a slow consumer (4013)", num(&c.OutboundBytes)},
 		{"send-buffer-bytes", "REALTIME_SEND_BUFFER_BYTES", "SO_SNDBUF per connection (0: kernel autotuning, up to net.ipv4.tcp_wmem max); bounds kernel memory a stalled client can pin", num(&c.SendBufferBytes)},
 		{"drain-timeout", "REALTIME_DRAIN_TIMEOUT", "window over which SIGTERM closes connections with 1012", dur(&c.DrainTimeout)},
-		{"streaming-v2", "REALTIME_STREAMING_V2", "rollout kill switch default when the Redis hash has no \"enabled\" field (true/false)", func(fs *flag.FlagSet, n, d, h string) {
-			fs.Func(n, h+" (default "+d+")", boolSetter(&c.StreamingV2))
-			_ = boolSetter(&c.StreamingV2)(d)
-		}},
+		{"streaming-v2", "REALTIME_STREAMING_V2", "rollout kill switch default when the Redis hash has no \"enabled\" field (true/false)", boolean(&c.StreamingV2)},
 		{"rollout-percent", "REALTIME_ROLLOUT_PERCENT", "rollout percentage default when the Redis hash has no \"percent\" field (0-100)", num(&c.RolloutPercent)},
 		{"presence-ttl", "REALTIME_PRESENCE_TTL", "how long a node's presence entries live without a heartbeat (a killed node's users disappear within it)", dur(&c.PresenceTTL)},
 		{"kill-spread", "REALTIME_KILL_SPREAD", "window over which the kill switch moves connected clients to the fallback", dur(&c.KillSpread)},
@@ -128,10 +131,7 @@ func settings(c *config) []setting {
 		{"header-timeout", "REALTIME_HEADER_TIMEOUT", "time a client has to send its HTTP request headers (slowloris guard)", dur(&c.HeaderTimeout)},
 		{"shutdown-delay", "REALTIME_SHUTDOWN_DELAY", "on SIGTERM, time to keep serving with /readyz failing before the listener closes (lets load balancers notice)", dur(&c.ShutdownDelay)},
 		{"upload-dir", "REALTIME_UPLOAD_DIR", "directory for uploaded documents, shared by every node (a ReadWriteMany volume); empty disables uploads, except in development mode, which uses a temporary directory", str(&c.UploadDir)},
-		{"upload-max-bytes", "REALTIME_UPLOAD_MAX_BYTES", "largest upload", func(fs *flag.FlagSet, n, d, h string) {
-			fs.Func(n, h+" (default "+d+")", int64Setter(&c.UploadMaxBytes))
-			_ = int64Setter(&c.UploadMaxBytes)(d)
-		}},
+		{"upload-max-bytes", "REALTIME_UPLOAD_MAX_BYTES", "largest upload", num64(&c.UploadMaxBytes)},
 		{"upload-content-types", "REALTIME_UPLOAD_CONTENT_TYPES", "comma-separated allowed upload MIME types, patterns like image/* allowed, * for any (default: documents, images, text, archives)", str(&c.UploadContentTypes)},
 		{"upload-max-per-user", "REALTIME_UPLOAD_MAX_PER_USER", "unfinished uploads one user may have in an org, across nodes (-1: unlimited)", num(&c.UploadMaxPerUser)},
 		{"upload-max-active", "REALTIME_UPLOAD_MAX_ACTIVE", "uploads one node writes at once", num(&c.UploadMaxActive)},
