@@ -186,9 +186,7 @@ func (c *conn) uploadChunk(msg []byte) {
 		if !u.desync { // one error; the chunks already in flight are dropped quietly
 			u.desync = true
 			c.s.metrics.uploads.result("upload_offset")
-			ue := upErr(409, "upload_offset", "chunk does not start where the last one ended")
-			ue.Offset = &u.next
-			c.sendUploadError(ue, u.rec.ID)
+			c.sendUploadError(offsetError(u.rec.ID, u.next), "")
 		}
 	case len(data) > c.s.cfg.Uploads.ChunkBytes:
 		c.sendUploadError(upErr(400, "upload_invalid", "chunk over chunkSize"), u.rec.ID)

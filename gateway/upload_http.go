@@ -127,9 +127,7 @@ func (s *Server) handleUploadPut(w http.ResponseWriter, r *http.Request, cl auth
 		writeJSON(w, http.StatusOK, putAnswer(rec))
 		return
 	case cr.first != rec.Offset:
-		e := upErr(409, "upload_offset", "the upload's committed offset is "+strconv.FormatInt(rec.Offset, 10))
-		e.Offset, e.UploadID = &rec.Offset, id
-		writeUploadError(w, e)
+		writeUploadError(w, offsetError(id, rec.Offset))
 		return
 	}
 	u := s.claimForHTTP(w, cl, id)
@@ -157,9 +155,7 @@ const uploadReadTimeout = time.Minute
 func (s *Server) putBody(u *upload, w http.ResponseWriter, body io.Reader, cr contentRange) *uploadError {
 	rc := http.NewResponseController(w)
 	if cr.first != u.written {
-		e := upErr(409, "upload_offset", "the upload's committed offset is "+strconv.FormatInt(u.written, 10))
-		e.Offset, e.UploadID = &u.written, u.rec.ID
-		return e
+		return offsetError(u.rec.ID, u.written)
 	}
 	buf := s.chunks.get(nil)
 	defer s.chunks.put(buf)

@@ -58,6 +58,13 @@ func upErr(status int, code, msg string) *uploadError {
 // resumed. Shared: copy before changing fields.
 var errTakenOver = upErr(409, "upload_taken_over", "another connection resumed this upload")
 
+// offsetError is upload_offset: the next bytes must start at off.
+func offsetError(uploadID string, off int64) *uploadError {
+	e := upErr(409, "upload_offset", "the next bytes must start at offset "+strconv.FormatInt(off, 10))
+	e.UploadID, e.Offset = uploadID, &off
+	return e
+}
+
 // asUploadError is err as an uploadError; anything else is upload_failed.
 func asUploadError(err error) *uploadError {
 	var ue *uploadError
