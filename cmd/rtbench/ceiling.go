@@ -48,17 +48,8 @@ func runCeiling(ctx context.Context, e *env) (*ceilingResult, error) {
 	}
 	e.prog.phase("ceiling write run")
 	cpu0 := processCPU()
-	done := make(chan blastResult, 1)
-	go func() { done <- srv.blast(o.duration, o.size, o.writers) }()
 	var b blastResult
-	for waiting := true; waiting; {
-		select {
-		case b = <-done:
-			waiting = false
-		case <-time.After(250 * time.Millisecond):
-			e.prog.tick(p.totals())
-		}
-	}
+	p.await(func() { b = srv.blast(o.duration, o.size, o.writers) })
 	cpu := processCPU() - cpu0
 	snap, err := e.snap(ctx, p, map[string]int64{"ceiling": b.Rounds}, 30*time.Second)
 	if err != nil {

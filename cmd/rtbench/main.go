@@ -60,17 +60,17 @@ func run(o *options, out io.Writer) error {
 	var res printer
 	switch o.scenario {
 	case "ceiling":
-		res, err = runCeiling(ctx, e)
+		res, err = result(runCeiling(ctx, e))
 	case "conns":
-		res, err = runConns(ctx, e)
+		res, err = result(runConns(ctx, e))
 	case "fanout":
-		res, err = runFanout(ctx, e)
+		res, err = result(runFanout(ctx, e))
 	case "storm":
-		res, err = runStorm(ctx, e)
+		res, err = result(runStorm(ctx, e))
 	default:
 		return fmt.Errorf("unknown scenario %q (ceiling, conns, fanout, storm)", o.scenario)
 	}
-	if res == nil || isNil(res) {
+	if res == nil {
 		return err
 	}
 	if o.jsonOut {
@@ -86,17 +86,14 @@ func run(o *options, out io.Writer) error {
 	return err
 }
 
-// isNil sees through a typed nil in the printer interface.
-func isNil(p printer) bool {
-	switch v := p.(type) {
-	case *ceilingResult:
-		return v == nil
-	case *connsResult:
-		return v == nil
-	case *fanoutResult:
-		return v == nil
-	case *stormResult:
-		return v == nil
+// result turns a scenario's (*T, error) into (printer, error), with a nil
+// *T as a nil printer rather than a non-nil interface holding nil.
+func result[P interface {
+	*T
+	printer
+}, T any](r P, err error) (printer, error) {
+	if r == nil {
+		return nil, err
 	}
-	return false
+	return r, err
 }

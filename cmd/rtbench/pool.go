@@ -125,6 +125,22 @@ func (p *pool) gather(ctx context.Context, typ string, limit time.Duration) ([]r
 	return got, nil
 }
 
+// await runs f and prints progress until it returns.
+func (p *pool) await(f func()) {
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+			p.prog.tick(p.totals())
+		}
+	}
+}
+
 // wait sleeps for d, printing progress.
 func (p *pool) wait(ctx context.Context, d time.Duration) error {
 	end := time.NewTimer(d)

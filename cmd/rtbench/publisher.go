@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/rtgw/realtime/store"
@@ -23,22 +23,30 @@ type publisher struct {
 	mu    sync.Mutex
 	last  map[string]int64 // stream → last seq published
 	count map[string]int64 // stream → events published
-	calls atomic.Int64
-	errs  atomic.Int64
-	err   error // first error
+	fails int64            // calls that failed (their events are not counted)
+	err   error            // the first failure
 }
 
 // streamRef names one stream.
 type streamRef struct{ org, svc, key string }
 
-// benchStreams lists the streams of a run, as the workers name them.
+// streamFor names service svc of org org in run runID. The publisher and
+// the workers both name streams through it, so they cannot disagree.
+func streamFor(runID string, org, svc int) streamRef {
+	r := streamRef{org: fmt.Sprintf("%s-o%d", runID, org), svc: fmt.Sprintf("s%d", svc)}
+	r.key = r.org + "/" + r.svc
+	return r
+}
+
+// benchStreams lists the streams of a run that have clients.
 func benchStreams(o *options) []streamRef {
 	var out []streamRef
 	for org := range min(o.orgs, o.conns) {
-		for svc := range min(o.services, max(o.conns/o.orgs, 1)) {
-			r := streamRef{org: fmt.Sprintf("%s-o%d", o.runID, org), svc: fmt.Sprintf("s%d", svc)}
-			r.key = r.org + "/" + r.svc
-			out = append(out, r)
+		// The org's clients are org, org+orgs, …; its k-th follows service
+		// k mod services (worker.newClient).
+		clients := (o.conns - org + o.orgs - 1) / o.orgs
+		for svc := range min(o.services, clients) {
+			out = append(out, streamFor(o.runID, org, svc))
 		}
 	}
 	return out
@@ -103,12 +111,11 @@ func (p *publisher) publish(ctx context.Context, s streamRef, n int) {
 	for i := range evs {
 		evs[i] = store.Input{Service: s.svc, Type: "bench", Data: data}
 	}
-	p.calls.Add(1)
 	_, last, err := p.log.Publish(ctx, s.org, evs...)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
-		p.errs.Add(1)
+		p.fails++
 		if p.err == nil {
 			p.err = err
 		}
@@ -122,12 +129,12 @@ func (p *publisher) publish(ctx context.Context, s streamRef, n int) {
 func (p *publisher) snapshot() (last, count map[string]int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	last, count = map[string]int64{}, map[string]int64{}
-	for k, v := range p.last {
-		last[k] = v
-	}
-	for k, v := range p.count {
-		count[k] = v
-	}
-	return last, count
+	return maps.Clone(p.last), maps.Clone(p.count)
+}
+
+// failures returns how many calls failed so far and the first error.
+func (p *publisher) failures() (int64, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.fails, p.err
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -94,16 +96,32 @@ func TestQuantile(t *testing.T) {
 }
 
 func TestParseEvents(t *testing.T) {
-	p := []byte(`{"type":"event","service":"s0","seq":12,"events":[` +
-		`{"seq":11,"type":"bench","data":{"t":1700000000000000001,"p":"xx"},"ts":"2024-01-01T00:00:00.000Z"},` +
-		`{"seq":12,"type":"bench","data":{"other":1},"ts":"2024-01-01T00:00:00.000Z"}]}`)
-	if !isEvent(p) || isEvent([]byte(`{"type":"ping"}`)) {
-		t.Fatal("isEvent")
+	const head = `{"type":"event","service":"s0","seq":12,"events":[`
+	timed := `{"seq":11,"type":"bench","data":{"t":1700000000000000001,"p":"xx"},"ts":"2024-01-01T00:00:00.000Z"}`
+	untimed := `{"seq":12,"type":"bench","data":{"other":1},"ts":"2024-01-01T00:00:00.000Z"}`
+	cases := []struct {
+		name  string
+		frame string
+		want  []evRef
+	}{
+		{name: "timed then untimed", frame: head + timed + "," + untimed + "]}", want: []evRef{{11, 1700000000000000001}, {12, 0}}},
+		// The untimed event must not take the next event's t.
+		{name: "untimed then timed", frame: head + untimed + "," + strings.Replace(timed, `"seq":11`, `"seq":13`, 1) + "]}",
+			want: []evRef{{12, 0}, {13, 1700000000000000001}}},
+		{name: "no events key", frame: `{"type":"event","service":"s0","seq":12}`, want: nil},
 	}
-	got := parseEvents(p, nil)
-	want := []evRef{{11, 1700000000000000001}, {12, 0}}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("got %v, want %v", got, want)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if !isEvent([]byte(tc.frame)) {
+				t.Fatal("isEvent = false")
+			}
+			if got := parseEvents([]byte(tc.frame), nil); !slices.Equal(got, tc.want) {
+				t.Fatalf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if isEvent([]byte(`{"type":"ping"}`)) {
+		t.Fatal("isEvent(ping) = true")
 	}
 }
 
@@ -114,5 +132,30 @@ func TestEventDataSize(t *testing.T) {
 		if len(f) != size {
 			t.Errorf("size %d: one-event payload is %d bytes", size, len(f))
 		}
+	}
+}
+
+// TestBenchStreams: the publisher publishes to exactly the streams the
+// workers' clients follow, no stream without a client and none missing.
+func TestBenchStreams(t *testing.T) {
+	for _, tc := range []struct{ conns, orgs, services int }{
+		{1, 1, 1}, {10, 3, 1}, {5, 2, 3}, {3, 5, 2}, {100, 4, 8}, {7, 7, 7},
+	} {
+		t.Run(fmt.Sprint(tc), func(t *testing.T) {
+			o := &options{conns: tc.conns, orgs: tc.orgs, services: tc.services, runID: "r"}
+			w := &worker{job: job{RunID: "r", Targets: []string{"t"}, Sources: []string{"127.0.0.2"}, Orgs: tc.orgs, Services: tc.services}}
+			var clients []string
+			for i := range tc.conns {
+				clients = append(clients, w.newClient(i).stream)
+			}
+			var published []string
+			for _, s := range benchStreams(o) {
+				published = append(published, s.key)
+			}
+			slices.Sort(clients)
+			if clients = slices.Compact(clients); !slices.Equal(clients, slices.Sorted(slices.Values(published))) {
+				t.Fatalf("clients follow %v, publisher publishes to %v", clients, published)
+			}
+		})
 	}
 }

@@ -48,16 +48,7 @@ func (s *stepRunner) step(ctx context.Context, rate float64) (*stepResult, error
 	}
 	_, count0 := s.pub.snapshot()
 	start := time.Now()
-	done := make(chan struct{})
-	go func() { s.pub.run(ctx, rate, o.duration); close(done) }()
-	for waiting := true; waiting; {
-		select {
-		case <-done:
-			waiting = false
-		case <-time.After(250 * time.Millisecond):
-			s.e.prog.tick(s.p.totals())
-		}
-	}
+	s.p.await(func() { s.pub.run(ctx, rate, o.duration) })
 	pubSecs := time.Since(start).Seconds()
 	last, count1 := s.pub.snapshot()
 	snap, err := s.e.snap(ctx, s.p, last, o.drainMax+10*time.Second)
@@ -98,6 +89,9 @@ func (s *stepRunner) step(ctx context.Context, rate float64) (*stepResult, error
 	st.RedisCmds = rc.perUnit(max(float64(st.Published), 1))
 	st.judge(o)
 	s.res.Steps = append(s.res.Steps, st)
+	if n, err := s.pub.failures(); n > 0 {
+		s.e.prog.note("%d publish calls failed so far, the first with: %v", n, err)
+	}
 	s.e.prog.note("step %.0f ev/s: %.0f deliveries/s, %.0f frames/s, loss %d dups %d closed %d drain %dms p99 %.2fms → %v %s",
 		rate, st.DeliveriesPS, st.FramesPS, st.Loss, st.Dups, st.Closed, st.DrainMs, st.Latency.P99, st.OK, st.Why)
 	return st, nil

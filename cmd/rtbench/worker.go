@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"sync"
@@ -111,9 +112,8 @@ func (w *worker) setup(j *job) error {
 func (w *worker) newClient(i int) *client {
 	j := w.job
 	c := &client{w: w, idx: i, target: j.Targets[i%len(j.Targets)], src: net.ParseIP(j.Sources[i%len(j.Sources)])}
-	c.org = fmt.Sprintf("%s-o%d", j.RunID, i%j.Orgs)
-	c.svc = fmt.Sprintf("s%d", (i/j.Orgs)%j.Services)
-	c.stream = c.org + "/" + c.svc
+	s := streamFor(j.RunID, i%j.Orgs, (i/j.Orgs)%j.Services)
+	c.org, c.svc, c.stream = s.org, s.svc, s.key
 	c.chk.dense = j.Services == 1
 	if j.Ceiling {
 		c.org, c.svc, c.stream = "ceiling", "s0", "ceiling"
@@ -133,11 +133,7 @@ func (w *worker) serverClosed(code int) {
 func (w *worker) closedStats() (int, map[int]int) {
 	w.closedMu.Lock()
 	defer w.closedMu.Unlock()
-	codes := make(map[int]int, len(w.closeCodes))
-	for k, v := range w.closeCodes {
-		codes[k] = v
-	}
-	return w.closed, codes
+	return w.closed, maps.Clone(w.closeCodes)
 }
 
 // open counts the connections whose reader is still running.

@@ -6,6 +6,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -41,7 +44,9 @@ var algorithms = map[string]algorithm{
 }
 
 // supportedAlgorithms lists the keys of algorithms for error messages.
-const supportedAlgorithms = "HS256, HS384, HS512, RS256, RS384, RS512, PS256, ES256, ES384"
+func supportedAlgorithms() string {
+	return strings.Join(slices.Sorted(maps.Keys(algorithms)), ", ")
+}
 
 // minRSABits: NIST SP 800-131A retired smaller RSA keys in 2013. Refusing
 // them at start-up beats every token failing as "signature invalid" later.

@@ -58,7 +58,7 @@ func (c *Config) setDefaults() (jwt.SigningMethod, any, error) {
 	alg, ok := algorithms[c.Algorithm]
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: Algorithm %q not supported (want one of %s)",
-			errConfig, c.Algorithm, supportedAlgorithms)
+			errConfig, c.Algorithm, supportedAlgorithms())
 	}
 	key, err := alg.verifyKey(c)
 	if err != nil {

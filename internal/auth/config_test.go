@@ -2,9 +2,7 @@ package auth
 
 import (
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"math/big"
@@ -17,14 +15,7 @@ import (
 
 func TestNew(t *testing.T) {
 	rsaPub, ec256Pub, ec384Pub := rsaKey().Public(), ec256Key().Public(), ec384Key().Public()
-	p521, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edPub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	edPub := edKey().Public()
 	cases := []struct {
 		name    string
 		cfg     Config
@@ -56,7 +47,7 @@ func TestNew(t *testing.T) {
 		{name: "ES256 RSA key", cfg: Config{Algorithm: "ES256", PublicKey: rsaPub}, wantErr: "ES256: PublicKey is *rsa.PublicKey, want *ecdsa.PublicKey"},
 		{name: "ES256 P-384 key", cfg: Config{Algorithm: "ES256", PublicKey: ec384Pub}, wantErr: "ES256: PublicKey curve is P-384, want P-256"},
 		{name: "ES384 P-256 key", cfg: Config{Algorithm: "ES384", PublicKey: ec256Pub}, wantErr: "curve is P-256, want P-384"},
-		{name: "ES256 P-521 key", cfg: Config{Algorithm: "ES256", PublicKey: &p521.PublicKey}, wantErr: "curve is P-521, want P-256"},
+		{name: "ES256 P-521 key", cfg: Config{Algorithm: "ES256", PublicKey: p521Key().Public()}, wantErr: "curve is P-521, want P-256"},
 		{name: "ES256 no point", cfg: Config{Algorithm: "ES256", PublicKey: &ecdsa.PublicKey{Curve: elliptic.P256()}}, wantErr: "has no point"},
 		{name: "ES256 point off curve", cfg: Config{Algorithm: "ES256", PublicKey: &ecdsa.PublicKey{Curve: elliptic.P256(), X: big.NewInt(1), Y: big.NewInt(1)}},
 			wantErr: "ECDSA PublicKey invalid"},
@@ -87,12 +78,9 @@ func TestNew(t *testing.T) {
 // TestConfigBehaviour checks that each config field changes what Verify
 // accepts, with a fresh verifier per case.
 func TestConfigBehaviour(t *testing.T) {
-	cases := []struct {
-		name   string
-		edit   func(*Config)
-		token  func(testing.TB) string
-		reason string
-	}{
+	expiredBy := func(d time.Duration) string { return hs256(t, payload(with("exp", t0.Add(-d).Unix()))) }
+	signed := func(m jwt.SigningMethod) string { return signWith(t, m, testSecret, payload()) }
+	runConfigCases(t, nil, []configCase{
 		{name: "default leeway forgives 4s", token: expiredBy(4 * time.Second)},
 		{name: "default leeway ends at 5s", token: expiredBy(5 * time.Second), reason: reasonExpired},
 		{name: "negative leeway forgives nothing", edit: func(c *Config) { c.Leeway = -1 },
@@ -103,39 +91,38 @@ func TestConfigBehaviour(t *testing.T) {
 			token: signed(jwt.SigningMethodHS384)},
 		{name: "HS384 configured rejects HS256", edit: func(c *Config) { c.Algorithm = "HS384" },
 			token: signed(jwt.SigningMethodHS256), reason: reasonMethod},
-		{name: "default max lets 8192 bytes reach the parser", token: sized(8192), reason: reasonMalformed},
-		{name: "default max rejects 8193", token: sized(8193), reason: reasonTooLarge},
+		// Garbage of 8192 bytes gets past the size gate and fails as malformed.
+		{name: "default max lets 8192 bytes reach the parser", token: strings.Repeat("a", 8192), reason: reasonMalformed},
+		{name: "default max rejects 8193", token: strings.Repeat("a", 8193), reason: reasonTooLarge},
 		{name: "small max", edit: func(c *Config) { c.MaxTokenBytes = 64 },
 			token: signed(jwt.SigningMethodHS256), reason: reasonTooLarge},
-	}
+	})
+}
+
+// configCase is a token checked by its own Verifier: newTestVerifier with
+// the test's base edit, then the case's edit.
+type configCase struct {
+	name   string
+	edit   func(*Config)
+	token  string
+	reason string // "" means Verify must succeed
+}
+
+func runConfigCases(t *testing.T, base func(*Config), cases []configCase) {
+	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v := newTestVerifier(t, tc.edit)
-			_, err := v.Verify(tc.token(t))
-			if tc.reason == "" {
-				if err != nil {
-					t.Fatalf("Verify: %v", err)
+			v := newTestVerifier(t, func(c *Config) {
+				for _, edit := range []func(*Config){base, tc.edit} {
+					if edit != nil {
+						edit(c)
+					}
 				}
-				return
-			}
-			if Reason(err) != tc.reason {
-				t.Fatalf("err %v, want reason %q", err, tc.reason)
-			}
+			})
+			_, err := v.Verify(tc.token)
+			wantReason(t, err, tc.reason)
 		})
 	}
-}
-
-func expiredBy(d time.Duration) func(testing.TB) string {
-	return func(tb testing.TB) string { return hs256(tb, payload(with("exp", t0.Add(-d).Unix()))) }
-}
-
-func signed(m jwt.SigningMethod) func(testing.TB) string {
-	return func(tb testing.TB) string { return signWith(tb, m, testSecret, payload()) }
-}
-
-// sized is garbage of n bytes: past the size gate it fails as malformed.
-func sized(n int) func(testing.TB) string {
-	return func(testing.TB) string { return strings.Repeat("a", n) }
 }
 
 // TestNewCopiesSecret: a caller that zeroes or reuses its slice after New

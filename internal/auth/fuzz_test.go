@@ -2,6 +2,7 @@ package auth
 
 import (
 	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,7 +47,7 @@ func checkResult(t *testing.T, v *Verifier, token string) {
 	if c.User == "" || !orgPattern.MatchString(c.Org) || c.Expiry.IsZero() {
 		t.Fatalf("accepted token with invalid claims %+v", c)
 	}
-	for _, s := range c.Services {
+	for _, s := range slices.Concat(c.Services, c.Publish) {
 		if !servicePattern.MatchString(s) {
 			t.Fatalf("accepted service %q", s)
 		}

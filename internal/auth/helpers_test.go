@@ -69,8 +69,26 @@ var allReasons = map[string]bool{
 	reasonMissing: true, reasonTooLarge: true, reasonMalformed: true,
 	reasonMethod: true, reasonSignature: true, reasonExpired: true,
 	reasonNotYet: true, reasonExpMissing: true, reasonSubMissing: true,
-	reasonOrg: true, reasonServices: true, reasonInvalid: true,
-	reasonIssuer: true, reasonAudience: true,
+	reasonOrg: true, reasonServices: true, reasonPublish: true,
+	reasonInvalid: true, reasonIssuer: true, reasonAudience: true,
+}
+
+// wantReason asserts the outcome of Verify: reason "" means err is nil,
+// anything else a well-formed failure (checkFailure) with that reason.
+func wantReason(tb testing.TB, err error, reason string) {
+	tb.Helper()
+	switch {
+	case reason == "" && err != nil:
+		tb.Fatalf("Verify: %v", err)
+	case reason == "":
+	case err == nil:
+		tb.Fatalf("Verify succeeded, want reason %q", reason)
+	default:
+		checkFailure(tb, err)
+		if r := Reason(err); r != reason {
+			tb.Fatalf("reason %q, want %q", r, reason)
+		}
+	}
 }
 
 // checkFailure asserts err is a well-formed verification failure with a

@@ -7,6 +7,7 @@ package auth
 import (
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -26,6 +27,9 @@ var (
 	ec256OtherKey = onceKey(func() (*ecdsa.PrivateKey, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) })
 	ec384Key      = onceKey(func() (*ecdsa.PrivateKey, error) { return ecdsa.GenerateKey(elliptic.P384(), rand.Reader) })
 	ec384OtherKey = onceKey(func() (*ecdsa.PrivateKey, error) { return ecdsa.GenerateKey(elliptic.P384(), rand.Reader) })
+	p521Key       = onceKey(func() (*ecdsa.PrivateKey, error) { return ecdsa.GenerateKey(elliptic.P521(), rand.Reader) })
+	// edKey is a key type we do not support, for the refusal cases.
+	edKey = onceKey(func() (ed25519.PrivateKey, error) { _, k, err := ed25519.GenerateKey(rand.Reader); return k, err })
 )
 
 // onceKey memoises a key generator; generation failing is a broken

@@ -17,14 +17,15 @@ import (
 // Verify would reject, with an error that wraps ErrInvalidToken and carries
 // the same reason.
 func (v *Verifier) Sign(c Claims) (string, error) {
-	if v.secret == nil {
+	secret, ok := v.key.([]byte)
+	if !ok {
 		return "", fmt.Errorf("%w; this Verifier is %s and holds only a public key",
 			ErrSignUnsupported, v.method.Alg())
 	}
 	if r := c.check(); r != "" {
 		return "", invalid(r)
 	}
-	s, err := jwt.NewWithClaims(v.method, v.payload(c)).SignedString(v.secret)
+	s, err := jwt.NewWithClaims(v.method, v.payload(c)).SignedString(secret)
 	if err != nil {
 		return "", fmt.Errorf("auth: sign: %w", err)
 	}

@@ -21,6 +21,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	}{
 		{name: "any service", in: Claims{User: "user-1", Org: "acme", Expiry: exp}},
 		{name: "listed services", in: Claims{User: "u", Org: "a.b_c-d", Services: []string{"chat", "orders:v2"}, Expiry: exp}},
+		{name: "publish", in: Claims{User: "u", Org: "acme", Publish: []string{"chat"}, Expiry: exp}},
 		{name: "no services", in: Claims{User: "u", Org: "acme", Services: []string{}, Expiry: exp}},
 		{name: "sub with unicode", in: Claims{User: "José <j@x>", Org: "acme", Expiry: exp}},
 		{name: "HS512", alg: "HS512", in: Claims{User: "u", Org: "acme", Expiry: exp}},
@@ -62,6 +63,7 @@ func TestSignRejects(t *testing.T) {
 		{name: "bad org", in: Claims{User: "u", Org: "a/b", Expiry: exp}, reason: reasonOrg},
 		{name: "no expiry", in: Claims{User: "u", Org: "acme"}, reason: reasonExpMissing},
 		{name: "bad service", in: Claims{User: "u", Org: "acme", Services: []string{"a b"}, Expiry: exp}, reason: reasonServices},
+		{name: "bad publish", in: Claims{User: "u", Org: "acme", Publish: []string{"bad name"}, Expiry: exp}, reason: reasonPublish},
 		{name: "too large", in: Claims{User: strings.Repeat("u", 9000), Org: "acme", Expiry: exp}, reason: reasonTooLarge},
 	}
 	v := newTestVerifier(t, nil)

@@ -10,9 +10,10 @@ import (
 // Verifier checks tokens against one key and one algorithm. It is safe for
 // concurrent use: the jwt.Parser it holds is only read after New.
 type Verifier struct {
-	method   jwt.SigningMethod
-	key      any    // what method.Verify takes: []byte, *rsa.PublicKey or *ecdsa.PublicKey
-	secret   []byte // the HMAC key Sign uses; nil for public-key algorithms
+	method jwt.SigningMethod
+	// key is what method.Verify takes: the HMAC secret as []byte (Sign
+	// uses it too), or an *rsa.PublicKey or *ecdsa.PublicKey.
+	key      any
 	issuer   string
 	audience string
 	maxBytes int
@@ -28,11 +29,9 @@ func New(cfg Config) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret, _ := key.([]byte)
 	return &Verifier{
 		method:   method,
 		key:      key,
-		secret:   secret,
 		issuer:   cfg.Issuer,
 		audience: cfg.Audience,
 		maxBytes: cfg.MaxTokenBytes,

@@ -21,6 +21,7 @@ func verifyCases(tb testing.TB) []verifyCase {
 	exp := t0.Add(time.Hour)
 	ok := Claims{User: "user-1", Org: "acme", Expiry: exp}
 	okWith := func(services ...string) Claims { c := ok; c.Services = services; return c }
+	okPublish := func(services ...string) Claims { c := ok; c.Publish = services; return c }
 	long := strings.Repeat("a", 65)
 	noneHeader := map[string]any{"alg": "none", "typ": "JWT"}
 	return []verifyCase{
@@ -75,6 +76,13 @@ func verifyCases(tb testing.TB) []verifyCase {
 		{name: "services empty name", token: hs256(tb, payload(with("services", []string{""}))), reason: reasonServices},
 		{name: "services bad chars", token: hs256(tb, payload(with("services", []string{"chat room"}))), reason: reasonServices},
 		{name: "services 65 chars", token: hs256(tb, payload(with("services", []string{long}))), reason: reasonServices},
+		{name: "publish valid", token: hs256(tb, payload(with("publish", []string{"chat", "orders:v2"}))),
+			want: okPublish("chat", "orders:v2")},
+		{name: "publish empty array", token: hs256(tb, payload(with("publish", []string{}))), want: okPublish([]string{}...)},
+		{name: "publish string", token: hs256(tb, payload(with("publish", "chat"))), reason: reasonPublish},
+		{name: "publish null", token: hs256(tb, payload(with("publish", nil))), reason: reasonPublish},
+		{name: "publish mixed", token: hs256(tb, payload(with("publish", []any{"chat", 2}))), reason: reasonPublish},
+		{name: "publish bad chars", token: hs256(tb, payload(with("publish", []string{"chat room"}))), reason: reasonPublish},
 		{name: "empty token", token: "", reason: reasonMissing},
 		{name: "oversized garbage", token: strings.Repeat("a", 8193), reason: reasonTooLarge},
 		{name: "oversized signed", token: hs256(tb, payload(with("pad", strings.Repeat("x", 8192)))), reason: reasonTooLarge},
@@ -101,25 +109,17 @@ func tamper(tb testing.TB, token string, claims map[string]any) string {
 func TestVerify(t *testing.T) {
 	v := newTestVerifier(t, nil)
 	for _, tc := range verifyCases(t) {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := v.Verify(tc.token)
-			if tc.reason != "" {
-				if err == nil {
-					t.Fatalf("Verify succeeded with %+v, want reason %q", got, tc.reason)
-				}
-				checkFailure(t, err)
-				if r := Reason(err); r != tc.reason {
-					t.Fatalf("reason %q, want %q", r, tc.reason)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Verify: %v", err)
-			}
-			if !reflect.DeepEqual(normal(got), normal(tc.want)) {
-				t.Fatalf("claims\n got %+v\nwant %+v", got, tc.want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.check(t, v) })
+	}
+}
+
+// check verifies tc.token with v and asserts tc's outcome.
+func (tc verifyCase) check(t *testing.T, v *Verifier) {
+	t.Helper()
+	got, err := v.Verify(tc.token)
+	wantReason(t, err, tc.reason)
+	if tc.reason == "" && !reflect.DeepEqual(normal(got), normal(tc.want)) {
+		t.Fatalf("claims\n got %+v\nwant %+v", got, tc.want)
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 // wireClaims is the token payload as decoded by the jwt parser. sub, org,
-// services, iss and aud stay raw so that a wrong JSON type becomes a precise
+// services, publish, iss and aud stay raw so that a wrong JSON type becomes a precise
 // reason ("claim org missing or invalid") after the signature is checked,
 // rather than a generic decode error before it. exp and nbf are typed
 // because the parser validates them itself.
