@@ -36,15 +36,17 @@ type chatEnvelope struct {
 	Data json.RawMessage `json:"data"`
 }
 
-// publishJob is one accepted client publish waiting for a publisher.
+// publishJob is one piece of Redis work for a publisher: a client publish
+// (env, answered on c), a typing signal (eph), or a presence change
+// (presence +1 / -1 for entries).
 type publishJob struct {
-	c   *conn
-	id  string
-	svc string
-	env []byte
-	eph *store.Ephemeral // a signal to send instead of an event
-	// presence: +1 / -1 for a presence change (eph is its signal)
+	c        *conn
+	id       string
+	svc      string
+	env      []byte
+	eph      *store.Ephemeral
 	presence int
+	entries  []store.PresenceEntry
 }
 
 // publishQueue bounds client publishes waiting for Redis on a node (split
@@ -52,9 +54,9 @@ type publishJob struct {
 // growing a backlog.
 const publishQueue = 1024
 
-// publishQueue is this connection's publisher: always the same one, so the
+// publisher is this connection's publisher queue: always the same one, so the
 // connection's messages are appended in the order it sent them.
-func (c *conn) publishQueue() chan<- publishJob {
+func (c *conn) publisher() chan<- publishJob {
 	return c.s.publishes[c.id%uint64(len(c.s.publishes))]
 }
 
@@ -84,7 +86,7 @@ func (c *conn) publish(msg []byte) {
 	default:
 		env, _ := json.Marshal(chatEnvelope{Room: p.Room, User: c.user, ID: p.ID, Data: p.Data})
 		select {
-		case c.publishQueue() <- publishJob{c: c, id: p.ID, svc: p.Service, env: env}:
+		case c.publisher() <- publishJob{c: c, id: p.ID, svc: p.Service, env: env}:
 		default:
 			c.s.metrics.clientPublishes["busy"].Inc()
 			c.sendPublishError(p.ID, "busy", "node busy; retry")
@@ -92,8 +94,8 @@ func (c *conn) publish(msg []byte) {
 	}
 }
 
-// runPublisher is one publisher goroutine: it appends client publishes to
-// the log and answers each client.
+// runPublisher is one publisher goroutine: it runs the Redis work of
+// client publishes, typing signals and presence changes, in queue order.
 func (s *Server) runPublisher(q <-chan publishJob) {
 	for {
 		select {
@@ -101,29 +103,35 @@ func (s *Server) runPublisher(q <-chan publishJob) {
 			return
 		case j := <-q:
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
-			if j.presence != 0 {
+			switch {
+			case j.presence != 0:
 				s.presenceJob(ctx, j)
-				cancel()
-				continue
-			}
-			if j.eph != nil {
+			case j.eph != nil:
 				if err := s.cfg.Log.SendEphemeral(ctx, j.c.org, *j.eph); err != nil {
 					s.metrics.redisErrors.Inc()
 				}
-				cancel()
-				continue
+			default:
+				s.appendClientPublish(ctx, j)
 			}
-			seq, _, err := s.cfg.Log.Publish(ctx, j.c.org, store.Input{Service: j.svc, Type: "message", Data: j.env})
 			cancel()
-			if err != nil {
-				s.metrics.clientPublishes["error"].Inc()
-				j.c.sendPublishError(j.id, "publish_failed", "could not publish: "+publishProblem(err))
-				continue
-			}
-			s.metrics.clientPublishes["ok"].Inc()
-			j.c.send(controlFrameText([]byte(`{"type":"published","id":` + strconv.Quote(j.id) + `,"seq":` + strconv.FormatInt(seq, 10) + `}`)))
 		}
 	}
+}
+
+// appendClientPublish appends one client publish to the log and answers
+// the client.
+func (s *Server) appendClientPublish(ctx context.Context, j publishJob) {
+	seq, _, err := s.cfg.Log.Publish(ctx, j.c.org, store.Input{Service: j.svc, Type: "message", Data: j.env})
+	if err != nil {
+		s.metrics.clientPublishes["error"].Inc()
+		if !isInvalidEvent(err) {
+			s.metrics.redisErrors.Inc()
+		}
+		j.c.sendPublishError(j.id, "publish_failed", "could not publish: "+publishProblem(err))
+		return
+	}
+	s.metrics.clientPublishes["ok"].Inc()
+	j.c.send(controlFrameText([]byte(`{"type":"published","id":` + strconv.Quote(j.id) + `,"seq":` + strconv.FormatInt(seq, 10) + `}`)))
 }
 
 func publishProblem(err error) string {
@@ -133,12 +141,14 @@ func publishProblem(err error) string {
 	return "event log unavailable"
 }
 
+// publishError is the error frame of a client publish: the usual error
+// message plus the publish's id, so the client can match it.
+type publishError struct {
+	errorMessage
+	ID string `json:"id,omitempty"`
+}
+
 func (c *conn) sendPublishError(id, code, msg string) {
-	b, _ := json.Marshal(struct {
-		Type    string `json:"type"`
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		ID      string `json:"id,omitempty"`
-	}{"error", code, msg, id})
+	b, _ := json.Marshal(publishError{errorMessage{Type: "error", Code: code, Message: msg}, id})
 	c.send(controlFrameText(b))
 }

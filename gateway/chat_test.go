@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -68,11 +69,14 @@ func TestClientPublishChatRooms(t *testing.T) {
 		}
 	}
 	h.publish(org, "chat", "message", `{"room":"kitchen","user":"svc","data":1}`)
+	h.publish(org, "chat", "message", `{"room":"frontdesk","user":"svc","data":2}`)
 	if got := kitchen.Events(1); got[0].Seq != 2 {
 		t.Fatalf("kitchen got %+v, want only the kitchen message (seq 2)", got)
 	}
-	if m, err := front.Read(200 * time.Millisecond); err == nil && m.Type == "event" {
-		t.Fatalf("frontdesk filter let through %s", m.Raw)
+	// Seq 3 comes after seq 2 on the same tail: had the filter let seq 2
+	// through, it would arrive first.
+	if got := front.Events(1); got[0].Seq != 3 {
+		t.Fatalf("frontdesk got %+v, want seq 3 (seq 2 is the kitchen's)", got)
 	}
 	// Replay honours rooms too.
 	late := wstest.Dial(t, h.wsURL+"?access_token="+h.token(org, "erin"), wstest.Options{})
@@ -134,42 +138,97 @@ func TestClientPublishRefusals(t *testing.T) {
 	}
 }
 
+// nextNot returns c's next message whose type is not skip.
+func nextNot(c *wstest.Client, skip string) wstest.Msg {
+	c.T.Helper()
+	for {
+		if m := c.Next(5 * time.Second); m.Type != skip {
+			return m
+		}
+	}
+}
+
 // Typing indicators reach the room's other clients on the node, are
-// throttled per sender, carry the user from the token, and are never
-// replayed.
+// throttled per sender, carry the user from the token, never go back to
+// the sender, never pass for presence, and are never logged. Each
+// "nothing else arrived" check is closed by a message the sender publishes
+// after its typing: one connection's messages reach the log and the
+// channel in order, so anything that leaked would arrive before it.
 func TestTypingIsEphemeral(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	org := "typing"
-	hs := map[string]any{"services": []string{"chat"}}
-	alice := h.chatClient(org, "alice", []string{"chat"}, hs)
-	bob := h.chatClient(org, "bob", nil, map[string]any{"services": []string{"chat"}, "rooms": map[string][]string{"chat": {"frontdesk"}}})
+	frontdesk := map[string]any{"services": []string{"chat"}, "rooms": map[string][]string{"chat": {"frontdesk"}}}
+	alice := h.chatClient(org, "alice", []string{"chat", "presence"}, map[string]any{"services": []string{"chat"}})
+	bob := h.chatClient(org, "bob", nil, frontdesk)
 	other := h.chatClient(org, "carol", nil, map[string]any{"services": []string{"chat"}, "rooms": map[string][]string{"chat": {"kitchen"}}})
+	// Once bob's own presence join reached him, bob is attached.
+	if p := nextPresence(t, bob); p["join"] != "bob" {
+		t.Fatalf("bob saw %v", p)
+	}
+	nextPresence(t, other)
+	// A typing "in" service presence must not be taken for a presence join.
+	alice.Send(map[string]any{"type": "typing", "service": "presence", "room": "frontdesk"})
 	for i := 0; i < 5; i++ {
 		alice.Send(map[string]any{"type": "typing", "service": "chat", "room": "frontdesk"})
 	}
+	alice.Send(map[string]any{"type": "publish", "service": "chat", "room": "frontdesk", "id": "f", "data": 1})
+	alice.Send(map[string]any{"type": "publish", "service": "chat", "room": "kitchen", "id": "k", "data": 2})
+
+	// Bob has read his own join; nothing else is due to him but the one
+	// typing signal and the event.
 	m := bob.Next(5 * time.Second)
-	for m.Type == "presence" {
-		m = bob.Next(5 * time.Second)
-	}
 	var ty struct{ Type, Service, Room, User string }
 	_ = json.Unmarshal(m.Raw, &ty)
-	if ty.Type != "typing" || ty.User != "alice" || ty.Room != "frontdesk" {
-		t.Fatalf("bob got %s", m.Raw)
+	if ty.Type != "typing" || ty.Service != "chat" || ty.User != "alice" || ty.Room != "frontdesk" {
+		t.Fatalf("bob got %s, want alice typing in frontdesk", m.Raw)
 	}
-	if m, err := bob.Read(300 * time.Millisecond); err == nil && m.Type == "typing" {
-		t.Fatalf("throttling let a second typing through: %s", m.Raw)
+	if m := bob.Next(5 * time.Second); m.Type != "event" || m.Seq != 1 {
+		t.Fatalf("bob got %s after the typing, want the event (throttling must drop the rest)", m.Raw)
 	}
-	if m, err := other.Read(100 * time.Millisecond); err == nil && m.Type == "typing" {
-		t.Fatalf("another room got %s", m.Raw)
+	if m := nextNot(other, "presence"); m.Type != "event" || m.Seq != 2 {
+		t.Fatalf("kitchen got %s, want only its event", m.Raw)
 	}
-	// Never in the log: a resume from 0 replays nothing.
+	for seen := 0; seen < 2; {
+		switch m := alice.Next(5 * time.Second); m.Type {
+		case "event":
+			seen += len(m.Events)
+		case "published":
+		default:
+			t.Fatalf("the sender got %s", m.Raw)
+		}
+	}
+	// Never in the log: only the two publishes took seqs, and a replay
+	// from 0 holds them alone (Events fails on anything but events).
+	if seq := h.publish(org, "chat", "message", `3`); seq != 3 {
+		t.Fatalf("next seq %d, want 3: typing reached the log", seq)
+	}
 	late := wstest.Dial(t, h.wsURL+"?access_token="+h.token(org, "dan"), wstest.Options{})
 	late.Send(map[string]any{"services": []string{"chat"}, "lastSeq": 0})
-	if ack := late.Expect("ack"); ack.Seq != 0 {
-		t.Fatalf("typing reached the log: %s", ack.Raw)
-	}
+	late.Expect("ack")
+	late.Events(3)
 	bob.Send(map[string]any{"type": "typing", "service": "chat", "room": "frontdesk"})
-	if m := bob.Expect("error"); m.Code != "publish_not_allowed" {
+	if m := nextNot(bob, "presence"); m.Type != "error" || m.Code != "publish_not_allowed" {
 		t.Fatalf("typing without the publish claim: %s", m.Raw)
+	}
+}
+
+// The typing throttle: one signal per room per typingEvery, and at most
+// maxRooms rooms in flight, so new room names cannot lift the rate.
+func TestMayType(t *testing.T) {
+	c := &conn{}
+	now := time.Now()
+	if !c.mayType("chat\x00a", now) || c.mayType("chat\x00a", now.Add(typingEvery-time.Millisecond)) {
+		t.Fatal("a room's second signal within typingEvery passed")
+	}
+	for i := 1; i < maxRooms; i++ {
+		if !c.mayType(fmt.Sprint("chat\x00r", i), now) {
+			t.Fatalf("room %d refused", i)
+		}
+	}
+	if c.mayType("chat\x00one-too-many", now) {
+		t.Fatal("a signal passed with maxRooms fresh rooms held")
+	}
+	if !c.mayType("chat\x00one-too-many", now.Add(typingEvery)) || len(c.typed) != 1 {
+		t.Fatalf("expired rooms not pruned: %d held", len(c.typed))
 	}
 }

@@ -69,17 +69,26 @@ func newHookHarness(t *testing.T) (*harness, *hookLog) {
 
 func (l *hookLog) unblock() { l.releaseOnce.Do(func() { close(l.release) }) }
 
+// connectAfter connects a client of service "s" to org, then publishes n
+// events and waits until the client has them: the log's "old" incarnation
+// the tests below then break.
+func connectAfter(h *harness, org, user string, n int) (*wstest.Client, wstest.Msg) {
+	h.t.Helper()
+	c, ack := h.connect(org, user, map[string]any{"services": []string{"s"}})
+	for i := 0; i < n; i++ {
+		h.publish(org, "s", "t", `"old"`)
+	}
+	c.Events(n)
+	return c, ack
+}
+
 // Redis restarts without persistence and takes new publishes before the
 // node resubscribes: the catch-up must see the new epoch and resync the
 // client, not feed it the new log's seqs as a continuation.
 func TestCatchUpAcrossRedisRestart(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	org := "restart"
-	c, _ := h.connect(org, "u", map[string]any{"services": []string{"s"}})
-	for i := 0; i < 5; i++ {
-		h.publish(org, "s", "t", `"old"`)
-	}
-	c.Events(5)
+	c, _ := connectAfter(h, org, "u", 5)
 	h.redis.Restart()
 	for i := 0; i < 8; i++ {
 		h.publish(org, "s", "t", `"new"`)
@@ -98,11 +107,7 @@ func TestCatchUpAcrossRedisRestart(t *testing.T) {
 func TestStaleEpochJoin(t *testing.T) {
 	h, hl := newHookHarness(t)
 	org := "stale-join"
-	x, _ := h.connect(org, "x", map[string]any{"services": []string{"s"}})
-	for i := 0; i < 5; i++ {
-		h.publish(org, "s", "t", `"old"`)
-	}
-	x.Events(5)
+	x, _ := connectAfter(h, org, "x", 5)
 	hl.blockAfter.Store(3)
 	b := wstest.Dial(t, h.wsURL+"?access_token="+h.token(org, "b"), wstest.Options{})
 	b.Send(map[string]any{"services": []string{"s"}, "lastSeq": 3})
@@ -137,11 +142,7 @@ func TestStaleEpochJoin(t *testing.T) {
 func TestFlushAllQuietOrgAcceptsNewClients(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	org := "flush-quiet"
-	keep, _ := h.connect(org, "keep", map[string]any{"services": []string{"s"}})
-	for i := 0; i < 3; i++ {
-		h.publish(org, "s", "t", `1`)
-	}
-	keep.Events(3)
+	keep, _ := connectAfter(h, org, "keep", 3)
 	if err := h.rdb.FlushAll(t.Context()).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -186,11 +187,7 @@ func TestStaleNotificationsDoNotResetTwice(t *testing.T) {
 func TestLogRewindRotatesEpoch(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
 	org := "rewind"
-	c, ack := h.connect(org, "u", map[string]any{"services": []string{"s"}})
-	for i := 0; i < 5; i++ {
-		h.publish(org, "s", "t", `1`)
-	}
-	c.Events(5)
+	c, ack := connectAfter(h, org, "u", 5)
 	// Rewind to seq 3 the way a lossy failover would: same epoch, shorter
 	// log, lower counter. Then the node loses its pub/sub link and
 	// resubscribes, as it does when a master dies.

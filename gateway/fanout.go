@@ -7,10 +7,11 @@ import "github.com/rtgw/realtime/store"
 const maxEventsPerFrame = 64
 
 // fanout delivers a contiguous batch (first seq = tail.seq+1) to the org's
-// subscribers on this node. Each run of consecutive same-service events is
-// encoded — and compressed — once; every subscriber gets a pointer to the
-// same frame. Runs also break at pending joins' positions so that a joining
-// connection is promoted exactly at its resume point.
+// subscribers on this node. Each run of consecutive events of one service
+// and one room (roomOf) is encoded — and compressed — once; every
+// subscriber whose room filter wants it gets a pointer to the same frame.
+// Runs also break at pending joins' positions so that a joining connection
+// is promoted exactly at its resume point.
 //
 // The tail's lock is held throughout: joins wait for a batch to finish,
 // which is what makes "replay up to seq, then live from seq+1" seamless.
@@ -40,26 +41,30 @@ func (t *orgTail) fanout(batch []store.Event) {
 	t.wakeLocked()
 }
 
-// emitLocked encodes one run once and queues it on every subscriber of its
-// service whose room filter wants it.
+// emitLocked encodes one run once — and only if a subscriber of its
+// service wants its room — and queues it on every such subscriber.
 func (t *orgTail) emitLocked(run []store.Event, room string) {
 	s := t.h.s
 	t.promoteLocked()
 	service := run[0].Service
-	if set := t.subs[service]; len(set) > 0 {
-		t.buf = appendEvents(t.buf[:0], run)
-		f := newFrame(t.buf, s.cfg.CompressThreshold)
-		f.ts, f.metrics, f.room = run[len(run)-1].TS, s.metrics, room
-		if f.deflated != nil {
-			s.metrics.compressed.Inc()
+	var f *frame
+	sent := 0
+	for c := range t.subs[service] {
+		if !c.rooms.wants(service, room) {
+			continue
 		}
-		for c := range set {
-			if c.rooms.wants(service, room) {
-				c.send(f)
+		if f == nil {
+			t.buf = appendEvents(t.buf[:0], run)
+			f = newFrame(t.buf, s.cfg.CompressThreshold)
+			f.ts, f.metrics = run[len(run)-1].TS, s.metrics
+			if f.deflated != nil {
+				s.metrics.compressed.Inc()
 			}
 		}
-		s.metrics.delivered.Add(len(set) * len(run))
+		c.send(f)
+		sent++
 	}
+	s.metrics.delivered.Add(sent * len(run))
 	t.seq = run[len(run)-1].Seq
 }
 

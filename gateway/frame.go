@@ -18,10 +18,6 @@ type frame struct {
 	plain    []byte // header + payload
 	deflated []byte // header with RSV1 + raw-deflate payload; nil when not compressed
 
-	// room of an event frame's events ("" for none); runs break when it
-	// changes, so one frame has one room.
-	room string
-
 	// For event frames: the publish time of the last event (unix ms) and the
 	// metrics to tell once the frame is first on the wire.
 	ts       int64

@@ -11,10 +11,14 @@ func TestFrameRunFits(t *testing.T) {
 	ev := func(svc string, size int) store.Event {
 		return store.Event{Service: svc, Data: []byte(strings.Repeat("1", size))}
 	}
+	full := make([]store.Event, maxEventsPerFrame)
+	for i := range full {
+		full[i] = ev("s", 1)
+	}
 	cases := []struct {
 		name  string
 		run   []store.Event
-		rooms []string
+		rooms []string // one per event of run
 		next  store.Event
 		room  string
 		max   int
@@ -25,21 +29,8 @@ func TestFrameRunFits(t *testing.T) {
 		{name: "other room", run: []store.Event{ev("s", 10)}, rooms: []string{"a"}, next: ev("s", 10), room: "b", max: 1000, want: false},
 		{name: "over the byte bound", run: []store.Event{ev("s", 300)}, rooms: []string{""}, next: ev("s", 300), max: 800, want: false},
 		{name: "at the byte bound", run: []store.Event{ev("s", 272)}, rooms: []string{""}, next: ev("s", 272), max: 2 * (272 + eventEnvelope), want: true},
+		{name: "full by count", run: full, rooms: make([]string, len(full)), next: ev("s", 1), max: 1 << 20, want: false},
 	}
-	full := make([]store.Event, maxEventsPerFrame)
-	fullRooms := make([]string, maxEventsPerFrame)
-	for i := range full {
-		full[i] = ev("s", 1)
-	}
-	cases = append(cases, struct {
-		name  string
-		run   []store.Event
-		rooms []string
-		next  store.Event
-		room  string
-		max   int
-		want  bool
-	}{name: "full by count", run: full, rooms: fullRooms, next: ev("s", 1), max: 1 << 20, want: false})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var r frameRun

@@ -68,7 +68,11 @@ func (h *hub) remove(t *orgTail) bool {
 	h.s.spawn(func() {
 		_ = h.s.feed.Unsubscribe(t.org)
 		h.mu.Lock()
-		delete(h.unsubscribing, t.org)
+		// Only our own entry: a later tail of the org may have been
+		// removed meanwhile and registered its own UNSUBSCRIBE here.
+		if h.unsubscribing[t.org] == done {
+			delete(h.unsubscribing, t.org)
+		}
 		h.mu.Unlock()
 		close(done)
 	})

@@ -81,19 +81,19 @@ func (r *ipRate) allow(remoteAddr string, now time.Time) bool {
 }
 
 // allowKey takes a token for key (an IP, or an org and user).
-func (r *ipRate) allowKey(ip string, now time.Time) bool {
+func (r *ipRate) allowKey(key string, now time.Time) bool {
 	if r.rate <= 0 {
 		return true
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	b := r.buckets[ip]
+	b := r.buckets[key]
 	if b == nil {
 		if len(r.buckets) >= maxIPs {
 			return false
 		}
 		b = &bucket{tokens: r.burst, last: now}
-		r.buckets[ip] = b
+		r.buckets[key] = b
 	}
 	b.tokens = min(r.burst, b.tokens+now.Sub(b.last).Seconds()*r.rate)
 	b.last = now

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"hash/maphash"
 	"net/http"
 	"strconv"
 	"sync"
@@ -23,23 +25,24 @@ import (
 // every PresenceTTL/3 (store.PresenceBeat) so a killed node's users expire
 // within one TTL. GET /v2/realtime/presence?room=… answers from Redis.
 
-// presenceCounts is this node's presence, by org. Caller holds mu.
+// presenceCounts is this node's presence, by org.
 type presenceCounts struct {
-	node   string
-	mu     sync.Mutex
+	node string
+	seed maphash.Seed // picks a user's publisher
+	mu   sync.Mutex
+	// counts: connections per entry, by org; caller holds mu.
 	counts map[string]map[store.PresenceEntry]int
 }
 
 func newPresenceCounts() *presenceCounts {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &presenceCounts{node: hex.EncodeToString(b), counts: make(map[string]map[store.PresenceEntry]int)}
+	return &presenceCounts{node: hex.EncodeToString(b), seed: maphash.MakeSeed(), counts: make(map[string]map[store.PresenceEntry]int)}
 }
 
-// add counts entries in; it returns those that became present.
-func (p *presenceCounts) add(org string, entries []store.PresenceEntry, delta int) []store.PresenceEntry {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+// addLocked counts entries in (delta 1) or out (-1); it returns those that
+// gained their first or lost their last connection. Caller holds p.mu.
+func (p *presenceCounts) addLocked(org string, entries []store.PresenceEntry, delta int) []store.PresenceEntry {
 	m := p.counts[org]
 	if m == nil {
 		m = make(map[store.PresenceEntry]int)
@@ -48,11 +51,13 @@ func (p *presenceCounts) add(org string, entries []store.PresenceEntry, delta in
 	var changed []store.PresenceEntry
 	for _, e := range entries {
 		before := m[e]
-		m[e] = before + delta
-		if m[e] <= 0 {
+		n := before + delta
+		if n > 0 {
+			m[e] = n
+		} else {
 			delete(m, e)
 		}
-		if (before == 0) != (m[e] == 0) {
+		if (before > 0) != (n > 0) {
 			changed = append(changed, e)
 		}
 	}
@@ -92,36 +97,60 @@ func (c *conn) presenceEntries() []store.PresenceEntry {
 	return out
 }
 
-// presenceChange records c's arrival (delta 1) or departure (-1) and
-// announces rooms that gained or lost their first or last connection of
-// the user. Redis work goes through c's publisher.
+// presenceChange records c's arrival (delta 1) or departure (-1) and hands
+// the rooms that gained or lost the user's first or last connection to a
+// publisher, as one job. Every change of one user goes to the same
+// publisher, queued under p.mu, so Redis sees a user's joins and leaves in
+// the order they were counted: a reconnect's join cannot overtake the
+// previous connection's leave and leave the user announced as gone.
 func (s *Server) presenceChange(c *conn, delta int) {
-	changed := s.presence.add(c.org, c.presenceEntries(), delta)
-	kind := "presence.join"
-	if delta < 0 {
-		kind = "presence.leave"
+	entries := c.presenceEntries()
+	if len(entries) == 0 {
+		return
 	}
-	for _, e := range changed {
-		job := publishJob{c: c, eph: &store.Ephemeral{Kind: kind, Service: "presence", Room: e.Room, User: e.User}, presence: delta}
-		select {
-		case c.publishQueue() <- job:
-		default:
-			s.metrics.clientPublishes["busy"].Inc()
-		}
+	p := s.presence
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	changed := p.addLocked(c.org, entries, delta)
+	if len(changed) == 0 {
+		return
+	}
+	select {
+	case s.userPublisher(c.org, c.user) <- publishJob{c: c, presence: delta, entries: changed}:
+	default:
+		// Dropped: a join reaches Redis with the next beat, a leave when
+		// its entry expires; the signal is lost (signals are at most once).
+		s.metrics.clientPublishes["busy"].Inc()
 	}
 }
 
-// presenceJob does a presence job's Redis work on a publisher.
+// userPublisher is the publisher queue for all presence changes of one user.
+func (s *Server) userPublisher(org, user string) chan<- publishJob {
+	var h maphash.Hash
+	h.SetSeed(s.presence.seed)
+	h.WriteString(org)
+	h.WriteByte(0)
+	h.WriteString(user)
+	return s.publishes[h.Sum64()%uint64(len(s.publishes))]
+}
+
+// presenceJob does a presence change's Redis work on a publisher: the
+// sorted set first, then the signals, so a client that reacts to a signal
+// with GET /presence sees the change.
 func (s *Server) presenceJob(ctx context.Context, j publishJob) {
-	e := store.PresenceEntry{Room: j.eph.Room, User: j.eph.User}
+	org, node := j.c.org, s.presence.node
+	kind := "presence.join"
 	var err error
 	if j.presence > 0 {
-		err = s.cfg.Log.PresenceBeat(ctx, j.c.org, s.presence.node, []store.PresenceEntry{e}, s.cfg.PresenceTTL)
+		err = s.cfg.Log.PresenceBeat(ctx, org, node, j.entries, s.cfg.PresenceTTL)
 	} else {
-		err = s.cfg.Log.PresenceLeave(ctx, j.c.org, s.presence.node, e)
+		kind = "presence.leave"
+		for _, e := range j.entries {
+			err = errors.Join(err, s.cfg.Log.PresenceLeave(ctx, org, node, e))
+		}
 	}
-	if err == nil {
-		err = s.cfg.Log.SendEphemeral(ctx, j.c.org, *j.eph)
+	for _, e := range j.entries {
+		err = errors.Join(err, s.cfg.Log.SendEphemeral(ctx, org, store.Ephemeral{Kind: kind, Service: "presence", Room: e.Room, User: e.User}))
 	}
 	if err != nil {
 		s.metrics.redisErrors.Inc()
@@ -165,6 +194,7 @@ func (s *Server) handlePresence(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	users, err := s.cfg.Log.Presence(ctx, claims.Org, room)
 	if err != nil {
+		s.metrics.redisErrors.Inc()
 		writeUnavailable(w)
 		return
 	}

@@ -44,7 +44,7 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	first, last, err := s.cfg.Log.Publish(ctx, req.Org, inputs...)
 	switch {
-	case errors.Is(err, store.ErrInvalidEvent), errors.Is(err, store.ErrInvalidOrg), errors.Is(err, store.ErrTooManyEvents):
+	case isInvalidEvent(err):
 		s.metrics.publishBad.Inc()
 		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
@@ -132,6 +132,8 @@ func itoa(i int) string {
 	return string(b)
 }
 
+// isInvalidEvent reports whether the log refused the events themselves (as
+// opposed to being unreachable).
 func isInvalidEvent(err error) bool {
 	return errors.Is(err, store.ErrInvalidEvent) || errors.Is(err, store.ErrInvalidOrg) || errors.Is(err, store.ErrTooManyEvents)
 }

@@ -86,8 +86,11 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 	maxBytes := c.s.maxFrameBytes()
 	for i := range page {
 		ev := page[i]
-		room := roomOf(ev.Data)
-		if !contains(services, ev.Service) || !c.rooms.wants(ev.Service, room) {
+		if !contains(services, ev.Service) {
+			continue
+		}
+		room := roomOf(ev.Data) // parses the data: after the cheap check
+		if !c.rooms.wants(ev.Service, room) {
 			continue
 		}
 		sanitizeEvent(&ev)

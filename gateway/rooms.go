@@ -57,12 +57,18 @@ func roomOf(data []byte) string {
 	return v.Room
 }
 
-// inRoom reports whether c takes part in room's presence.
-func (c *conn) inRoom(room string) bool {
-	for _, rooms := range c.rooms {
-		if rooms[room] {
-			return true
+// presenceService returns the service through which a connection with
+// this filter takes part in room's presence: the first, by name, whose
+// filter names the room; "" when none does. Fan-out of a presence signal
+// sends from that service's subscriber set only, so a connection that
+// names the room under several services gets it once, with no set to
+// dedupe against.
+func (rs roomSet) presenceService(room string) string {
+	best := ""
+	for svc, rooms := range rs {
+		if rooms[room] && (best == "" || svc < best) {
+			best = svc
 		}
 	}
-	return false
+	return best
 }

@@ -81,7 +81,7 @@ func New(cfg Config) (*Server, error) {
 	s.origins = newOriginPolicy(cfg.AllowedOrigins)
 	s.limits = newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
 	s.ipRate = newIPRate(cfg.HandshakeRate, cfg.HandshakeBurst)
-	s.pubRate = newIPRate(cfg.PublishRate, int(2*cfg.PublishRate))
+	s.pubRate = newIPRate(cfg.PublishRate, max(1, int(2*cfg.PublishRate))) // a burst of 0 would refuse every publish
 	s.presence = newPresenceCounts()
 	up := &cfg.Uploads
 	s.uploads = &uploadRegistry{m: make(map[string]*upload), max: up.MaxActive}

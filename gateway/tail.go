@@ -106,11 +106,7 @@ func (t *orgTail) run() {
 	for {
 		select {
 		case n := <-t.inbox:
-			if n.eph != nil {
-				t.signal(*n.eph)
-				continue
-			}
-			t.take(n)
+			t.take(n) // events and signals alike
 		case <-t.kick:
 			t.catchUp()
 		case <-tick.C:

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"maps"
 	"strconv"
 	"time"
 
@@ -10,8 +11,8 @@ import (
 
 // Typing indicators: a client sends {"type":"typing","service":"chat",
 // "room":"frontdesk"}; every connection of the org subscribed to that
-// service (and room) on every node gets {"type":"typing","service","room",
-// "user"}. They ride Redis pub/sub, not the log: no seq, never replayed,
+// service (and room) on every node, except the sender's user's own, gets
+// {"type":"typing","service","room","user"}. They ride Redis pub/sub, not the log: no seq, never replayed,
 // at most once. A connection may send one per typingEvery per room; the
 // rest are dropped silently (the client just keeps typing).
 
@@ -35,58 +36,80 @@ func (c *conn) typing(msg []byte) {
 		c.sendError("publish_not_allowed", "the token may not publish to "+m.Service)
 		return
 	}
-	now := time.Now()
-	key := m.Service + "\x00" + m.Room
-	if last, ok := c.typed[key]; ok && now.Sub(last) < typingEvery {
+	if !c.mayType(m.Service+"\x00"+m.Room, time.Now()) {
 		return
 	}
-	if c.typed == nil {
-		c.typed = make(map[string]time.Time)
-	}
-	if len(c.typed) > maxRooms { // bounded: forget old rooms
-		clear(c.typed)
-	}
-	c.typed[key] = now
 	e := store.Ephemeral{Kind: "typing", Service: m.Service, Room: m.Room, User: c.user}
 	select {
-	case c.publishQueue() <- publishJob{c: c, eph: &e}:
+	case c.publisher() <- publishJob{c: c, eph: &e}:
 	default: // busy node: a typing signal is not worth a queue
 	}
 }
 
+// mayType applies the throttle: one signal per typingEvery per service and
+// room. The map holds at most maxRooms keys; when it is full of fresh ones
+// the signal is dropped, so cycling through room names cannot turn typing
+// into an unthrottled stream of Redis PUBLISHes (at most maxRooms per
+// typingEvery per connection).
+func (c *conn) mayType(key string, now time.Time) bool {
+	if last, ok := c.typed[key]; ok && now.Sub(last) < typingEvery {
+		return false
+	}
+	if c.typed == nil {
+		c.typed = make(map[string]time.Time)
+	}
+	if len(c.typed) >= maxRooms {
+		maps.DeleteFunc(c.typed, func(_ string, last time.Time) bool { return now.Sub(last) >= typingEvery })
+		if len(c.typed) >= maxRooms {
+			return false
+		}
+	}
+	c.typed[key] = now
+	return true
+}
+
 // signal fans an ephemeral signal out to this node's subscribers, encoded
-// once. It runs on the tail's goroutine.
+// once (and only if someone is to get it). It runs on the tail's goroutine.
+// A typing signal is not sent back to the typing user's own connections.
 func (t *orgTail) signal(e store.Ephemeral) {
-	if e.Service == "presence" {
+	if e.Kind == "presence.join" || e.Kind == "presence.leave" {
+		// Dispatched on the kind, which only presenceJob sets: a client
+		// may send typing for a service named "presence", and that must
+		// not be taken for a presence change.
 		t.presenceSignal(e)
 		return
 	}
-	payload := []byte(`{"type":` + strconv.Quote(e.Kind) + `,"service":` + strconv.Quote(e.Service) +
-		`,"room":` + strconv.Quote(e.Room) + `,"user":` + strconv.Quote(e.User) + `}`)
-	f := newFrame(payload, -1)
-	f.room = e.Room
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	var f *frame
 	for c := range t.subs[e.Service] {
-		if c.rooms.wants(e.Service, e.Room) {
-			c.send(f)
+		if c.user == e.User || !c.rooms.wants(e.Service, e.Room) {
+			continue
 		}
+		if f == nil {
+			f = newFrame([]byte(`{"type":`+strconv.Quote(e.Kind)+`,"service":`+strconv.Quote(e.Service)+
+				`,"room":`+strconv.Quote(e.Room)+`,"user":`+strconv.Quote(e.User)+`}`), -1)
+		}
+		c.send(f)
 	}
 }
 
 // presenceSignal sends a presence change to every connection of the org
-// on this node whose room filter names the room, once per connection.
+// on this node whose room filter names the room, once per connection: a
+// connection sits in the subscriber set of each of its services, and gets
+// the frame from the set of its presence service for the room only.
 func (t *orgTail) presenceSignal(e store.Ephemeral) {
-	f := newFrame(presenceFrame(e), -1)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	sent := map[*conn]bool{}
-	for _, set := range t.subs {
+	var f *frame
+	for svc, set := range t.subs {
 		for c := range set {
-			if sent[c] || !c.inRoom(e.Room) {
+			if c.rooms.presenceService(e.Room) != svc {
 				continue
 			}
-			sent[c] = true
+			if f == nil {
+				f = newFrame(presenceFrame(e), -1)
+			}
 			c.send(f)
 		}
 	}

@@ -14,9 +14,32 @@ import (
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
+// chatLine is one chat message as a client saw it.
+type chatLine struct {
+	Seq      int64
+	User, ID string
+}
+
+func chatLineOf(seq int64, data []byte) chatLine {
+	var d struct{ User, ID string }
+	_ = json.Unmarshal(data, &d)
+	return chatLine{seq, d.User, d.ID}
+}
+
+// until reads c's messages until one satisfies ok.
+func until(t *testing.T, c *wstest.Client, what string, ok func(wstest.Msg) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		if ok(c.Next(10 * time.Second)) {
+			return
+		}
+	}
+	t.Fatalf("no %s within 10s", what)
+}
+
 // Chat across two nodes: messages published by clients on node A and node
-// B reach everyone in one order (the org's seq), and a client that
-// reconnects replays the conversation.
+// B reach everyone in one order (the org's seq), a client that reconnects
+// replays the conversation, and typing and presence signals cross nodes.
 func TestChatAcrossNodes(t *testing.T) {
 	redis := redistest.Start(t)
 	a := gatewaytest.Start(t, gatewaytest.Options{RedisAddr: redis.Addr})
@@ -37,51 +60,54 @@ func TestChatAcrossNodes(t *testing.T) {
 	bob.Send(hs)
 	bob.Expect("ack")
 	for i := 0; i < 5; i++ {
-		alice.Send(map[string]any{"type": "publish", "service": "chat", "room": "frontdesk", "id": fmt.Sprint("a", i), "data": i})
-		bob.Send(map[string]any{"type": "publish", "service": "chat", "room": "frontdesk", "id": fmt.Sprint("b", i), "data": i})
+		alice.Send(map[string]any{"type": "publish", "service": "chat", "room": "frontdesk", "id": fmt.Sprint("alice", i), "data": i})
+		bob.Send(map[string]any{"type": "publish", "service": "chat", "room": "frontdesk", "id": fmt.Sprint("bob", i), "data": i})
 	}
-	read := func(c *wstest.Client) []string {
-		var order []string
-		for len(order) < 10 {
+	read := func(c *wstest.Client) []chatLine {
+		var lines []chatLine
+		for len(lines) < 10 {
 			m := c.Next(10 * time.Second)
 			if m.Type != "event" {
-				continue // "published" answers
+				continue // "published" answers, presence
 			}
 			for _, e := range m.Events {
-				var d struct{ User, ID string }
-				_ = json.Unmarshal(e.Data, &d)
-				order = append(order, fmt.Sprintf("%d:%s/%s", e.Seq, d.User, d.ID))
+				lines = append(lines, chatLineOf(e.Seq, e.Data))
 			}
 		}
-		return order
+		return lines
 	}
 	onA, onB := read(alice), read(bob)
 	// Each sender's messages keep the order it sent them in.
 	next := map[string]int{}
-	for _, m := range onA {
-		var seq, i int
-		var user string
-		fmt.Sscanf(strings.NewReplacer(":", " ", "/", " ").Replace(m), "%d %s %c%d", &seq, &user, new(rune), &i)
-		if i != next[user] {
-			t.Fatalf("%s's messages out of order: %v", user, onA)
+	for _, l := range onA {
+		if l.ID != fmt.Sprint(l.User, next[l.User]) {
+			t.Fatalf("%s's messages out of order: %v", l.User, onA)
 		}
-		next[user]++
+		next[l.User]++
+	}
+	if next["alice"] != 5 || next["bob"] != 5 {
+		t.Fatalf("messages by sender %v, want 5 each", next)
 	}
 	if fmt.Sprint(onA) != fmt.Sprint(onB) {
 		t.Fatalf("node A saw %v, node B saw %v", onA, onB)
 	}
+	bob.Send(map[string]any{"type": "typing", "service": "chat", "room": "frontdesk"})
+	until(t, alice, "typing from bob on the other node", func(m wstest.Msg) bool {
+		return m.Type == "typing" && strings.Contains(string(m.Raw), `"user":"bob"`)
+	})
 	late := wstest.Dial(t, b.StreamURL(tok("carol")), wstest.Options{})
-	late.Send(map[string]any{"services": []string{"chat"}, "lastSeq": 0, "epoch": epoch})
+	late.Send(map[string]any{"services": []string{"chat"}, "lastSeq": 0, "epoch": epoch, "rooms": map[string][]string{"chat": {"frontdesk"}}})
 	late.Expect("ack")
-	var replay []string
+	var replay []chatLine
 	for _, e := range late.Events(10) {
-		var d struct{ User, ID string }
-		_ = json.Unmarshal([]byte(e.Data), &d)
-		replay = append(replay, fmt.Sprintf("%d:%s/%s", e.Seq, d.User, d.ID))
+		replay = append(replay, chatLineOf(e.Seq, []byte(e.Data)))
 	}
 	if fmt.Sprint(replay) != fmt.Sprint(onA) {
 		t.Fatalf("replay %v, live %v", replay, onA)
 	}
+	until(t, alice, "carol's presence join from the other node", func(m wstest.Msg) bool {
+		return m.Type == "presence" && strings.Contains(string(m.Raw), `"join":"carol"`)
+	})
 	t.Logf("10 messages from two nodes, one order everywhere: %v", onA)
 }
 
