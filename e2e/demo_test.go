@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,31 +15,39 @@ import (
 	"github.com/rtgw/realtime/internal/redistest"
 )
 
-// The demo page (REALTIME_DEMO=true) connects with the development token,
-// shows its state, and shows events as they arrive: one published with its
-// own button (POST /dev/publish) and one over the HTTP API. The screenshot
-// is kept in the test's temp dir for a person to look at; the assertions
-// are on the page's text, not its pixels.
-func TestDemoPage(t *testing.T) {
-	g := startGateway(t, redistest.Start(t), "REALTIME_DEMO=true")
+// openDemo starts a gateway with the demo page (REALTIME_DEMO=true) and
+// extra environment, opens the page and waits for it to connect.
+func openDemo(t *testing.T, extra ...string) (*gatewayProc, *page) {
+	t.Helper()
+	g := startGateway(t, redistest.Start(t), append([]string{"REALTIME_DEMO=true"}, extra...)...)
 	p := &page{t: t, ctx: newBrowser(t)}
 	p.do(chromedp.Navigate(g.url("/")))
-	waitText := func(sel, want string) {
-		t.Helper()
-		var got string
-		waitFor(t, 30*time.Second, sel+" showing "+want, func() (bool, string) {
-			got = evalIn(p, chromedp.TextContent(chromedp.CSS(sel)))
-			return strings.Contains(got, want), got
-		})
-	}
-	waitText("#state", "open")
+	p.waitText("#state", "open")
+	return g, p
+}
 
+// waitText waits for the text of the element sel to contain want.
+func (p *page) waitText(sel, want string) {
+	p.t.Helper()
+	waitFor(p.t, 30*time.Second, sel+" showing "+want, func() (bool, string) {
+		got := evalIn(p, chromedp.TextContent(chromedp.CSS(sel)))
+		return strings.Contains(got, want), got
+	})
+}
+
+// The demo page connects with the development token, shows its state, and
+// shows events as they arrive: one published with its own button (POST
+// /dev/publish) and one over the HTTP API. The screenshot is kept in the
+// test's temp dir for a person to look at; the assertions are on the
+// page's text, not its pixels.
+func TestDemoPage(t *testing.T) {
+	g, p := openDemo(t)
 	p.do(chromedp.Click(chromedp.CSS("#send")))
-	waitText("#result", "published seq 1")
-	waitText("#events-finance", "demo.clicked")
+	p.waitText("#result", "published seq 1")
+	p.waitText("#events-finance", "demo.clicked")
 	g.publish("dev", "guest", "guest.arrived", map[string]string{"name": "e2e visitor"})
-	waitText("#events-guest", "e2e visitor")
-	waitText("#seq", "2")
+	p.waitText("#events-guest", "e2e visitor")
+	p.waitText("#seq", "2")
 
 	shot := evalIn(p, chromedp.FullScreenshot(100)) // quality 100 means PNG
 	path := filepath.Join(t.TempDir(), "demo.png")
@@ -57,4 +67,39 @@ func TestDemoPage(t *testing.T) {
 	if dir := os.Getenv("E2E_SCREENSHOT_DIR"); dir != "" {
 		_ = os.WriteFile(filepath.Join(dir, "demo.png"), shot, 0o644)
 	}
+}
+
+// The demo page: a file chosen in its file input is uploaded with a
+// progress bar that ends full, the documents list shows the
+// upload.completed event, and the page's download link serves the file.
+func TestDemoPageUpload(t *testing.T) {
+	_, p := openDemo(t, "REALTIME_UPLOAD_DIR="+t.TempDir())
+
+	const size = 1<<20 + 4321
+	data := pseudoRandom(size, 99)
+	path := filepath.Join(t.TempDir(), "minutes.pdf")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path}))
+	p.waitText("#upload-result", fmt.Sprintf("uploaded minutes.pdf: %d bytes, sha256 %s", size, sha256Hex(data)))
+	p.waitText("#events-documents", "upload.completed")
+	p.waitText("#events-documents", sha256Hex(data))
+	bar := evalIn(p, chromedp.Evaluate[[]float64]("[document.getElementById('upload-progress').value, document.getElementById('upload-progress').max]"))
+	if len(bar) != 2 || bar[0] != size || bar[1] != size {
+		t.Fatalf("progress bar value/max %v; want %d/%d", bar, size, size)
+	}
+	resp, body := get(t, evalIn(p, chromedp.Evaluate[string]("document.querySelector('#upload-result a').href")))
+	if resp.StatusCode != http.StatusOK || sha256Hex(body) != sha256Hex(data) {
+		t.Fatalf("the page's download link: HTTP %d, %d bytes; want the file", resp.StatusCode, len(body))
+	}
+}
+
+// The demo page's chat panel sends a message to room frontdesk with
+// rt.publish and shows it with the sender from the demo token.
+func TestDemoPageChat(t *testing.T) {
+	_, p := openDemo(t)
+	p.do(chromedp.SendKeys(chromedp.CSS("#chat-text"), "towels for room 12"), chromedp.Click(chromedp.CSS("#chat-send")))
+	p.waitText("#chat-result", "sent seq")
+	p.waitText("#chat-messages", "dev-user: towels for room 12")
 }

@@ -14,8 +14,19 @@ import (
 // the reader: it validates, then hands the Redis and storage work to the
 // upload workers.
 func (c *conn) uploadMessage(typ string, msg []byte) {
+	// The ids first, so that every error below can be matched by the
+	// client to the upload it concerns (a promise must settle).
+	var ref uploadRef
+	_ = json.Unmarshal(msg, &ref)
+	if len(ref.ID) > 64 {
+		ref.ID = ""
+	}
+	fail := func(ue *uploadError) {
+		ue.ID = ref.ID
+		c.sendUploadError(ue, ref.UploadID)
+	}
 	if c.s.cfg.Uploads.Storage == nil {
-		c.sendUploadError(upErr(501, "upload_disabled", "uploads are not enabled on this gateway"), "")
+		fail(upErr(501, "upload_disabled", "uploads are not enabled on this gateway"))
 		return
 	}
 	var run func()
@@ -23,32 +34,30 @@ func (c *conn) uploadMessage(typ string, msg []byte) {
 	case "upload.start":
 		var m uploadStart
 		if err := json.Unmarshal(msg, &m); err != nil {
-			c.sendUploadError(upErr(400, "upload_invalid", "upload.start is not valid JSON: "+jsonProblem(err)), "")
+			fail(upErr(400, "upload_invalid", "upload.start is not valid JSON: "+jsonProblem(err)))
 			return
 		}
 		if ue := m.validate(&c.s.cfg.Uploads); ue != nil {
 			c.s.metrics.uploads.result(ue.Code)
-			ue.ID = m.ID
-			c.sendUploadError(ue, "")
+			fail(ue)
 			return
 		}
 		run = func() { c.startUpload(m) }
 	case "upload.resume", "upload.abort":
-		var r uploadRef
-		if err := json.Unmarshal(msg, &r); err != nil || r.UploadID == "" || len(r.ID) > 64 {
-			c.sendUploadError(upErr(400, "upload_invalid", typ+" needs an uploadId"), "")
+		if ref.UploadID == "" {
+			fail(upErr(400, "upload_invalid", typ+" needs an uploadId"))
 			return
 		}
 		if typ == "upload.resume" {
-			run = func() { c.resumeUpload(r) }
+			run = func() { c.resumeUpload(ref) }
 		} else {
-			run = func() { c.abortUpload(r) }
+			run = func() { c.abortUpload(ref) }
 		}
 	}
 	select {
 	case c.s.uploadCtl <- run:
 	default:
-		c.sendUploadError(upErr(503, "upload_failed", "node busy; retry"), "")
+		fail(upErr(503, "upload_failed", "node busy; retry"))
 	}
 }
 

@@ -122,8 +122,13 @@ func TestUploadDisabled(t *testing.T) {
 		t.Fatalf("POST: %d %s", a.status, a.raw)
 	}
 	c, _ := h.connect("o", "u", map[string]any{"services": []string{"documents"}})
-	c.Send(map[string]any{"type": "upload.start", "name": "a", "size": 1})
-	if m := c.Expect("error"); m.Code != "upload_disabled" {
+	// The errors carry the ids, so a client can settle the right upload.
+	c.Send(map[string]any{"type": "upload.start", "name": "a", "size": 1, "id": "c-9"})
+	if m := c.Expect("error"); m.Code != "upload_disabled" || m.ID != "c-9" {
+		t.Fatalf("got %s", m.Raw)
+	}
+	c.Send(map[string]any{"type": "upload.resume", "uploadId": "uABC"})
+	if m := c.Expect("error"); m.Code != "upload_disabled" || m.UploadID != "uABC" {
 		t.Fatalf("got %s", m.Raw)
 	}
 }

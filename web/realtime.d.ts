@@ -52,8 +52,9 @@ export interface UploadOptions {
 export interface Upload extends Promise<UploadResult> {
   /**
    * Rejects the promise with code 'upload_aborted' and tells the server to
-   * delete the bytes (if not connected at that moment, the server expires
-   * the upload after REALTIME_UPLOAD_EXPIRY instead).
+   * delete the bytes: at once, or after the next reconnect when not
+   * connected (if the client falls back to long-poll or closes first, the
+   * server expires the upload after REALTIME_UPLOAD_EXPIRY instead).
    */
   abort(): void;
 }
@@ -83,9 +84,9 @@ export interface Options {
   /** The server could not replay what was missed: reload your state, then carry on. */
   onResync?: (info: ResyncInfo) => void;
   onError?: (error: RealtimeError) => void;
-  /** Someone is typing: {type: 'typing', service, room, user}. */
   /** Someone joined or left a room of this connection's rooms filter: {type: 'presence', room, join} or {type: 'presence', room, leave}. */
   onPresence?: (change: { type: 'presence'; room: string; join?: string; leave?: string }) => void;
+  /** Someone is typing: {type: 'typing', service, room, user}. */
   onTyping?: (signal: { type: 'typing'; service: string; room: string; user: string }) => void;
   /** Backoff before reconnects, full jitter: random(0, min(cap, base * 2^n)) ms. Default 500. */
   backoffBase?: number;
@@ -134,7 +135,9 @@ export interface Realtime {
    * upload_type_not_allowed, upload_too_many, upload_hash_mismatch,
    * upload_not_found, upload_disabled, …), 'upload_aborted' after abort(),
    * or 'upload_unavailable' when the client is on long-poll/SSE (or falls
-   * back to it during the upload) or is closed.
+   * back to it during the upload) or is closed. A file that cannot be read
+   * (changed on disk) rejects with the browser's error, and the upload is
+   * deleted on the server.
    */
   upload(file: File, options?: UploadOptions): Upload;
   /** Users present in room across every node (only connections with a rooms filter are present). */

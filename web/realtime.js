@@ -65,7 +65,7 @@ class Realtime {
   #openedAt = 0;
   #pending = new Map(); // publish id → {ok, fail}
   #nextId = 0;
-  #ups = new Set(); // uploads not settled, and aborted ones the server has yet to name
+  #ups = new Set(); // uploads not settled, and aborted ones not yet deleted on the server
 
   constructor(o) {
     if (!o || !Array.isArray(o.services) || !o.services.length) {
@@ -134,8 +134,8 @@ class Realtime {
    * upload_unavailable when not (or no longer) on the WebSocket. The
    * SHA-256 is taken first from file.arrayBuffer(): the whole file is in
    * memory once, which is fine up to the server's limit (100 MiB by
-   * default). Then chunks go out as slices of the file, at most ~4 in the
-   * socket's buffer. After a reconnect it resumes from the committed
+   * default). Then chunks are read from the file and sent, at most ~4 in
+   * the socket's buffer. After a reconnect it resumes from the committed
    * offset. The promise has abort().
    */
   upload(file, { onProgress, id } = {}) {
@@ -150,13 +150,7 @@ class Realtime {
       this.#upSend(u); // or the next ack does
     })().catch((e) => this.#upEnd(u, e));
     return Object.assign(p, {
-      abort: () => {
-        if (u.done) return;
-        this.#upEnd(u, asError({ code: 'upload_aborted', message: 'realtime: upload aborted' }));
-        // Not named yet: #upFrame aborts it when its upload.ready comes.
-        if (u.uploadId) this.#send({ type: 'upload.abort', uploadId: u.uploadId });
-        else this.#ups.add(u);
-      },
+      abort: () => this.#upAbort(u, asError({ code: 'upload_aborted', message: 'realtime: upload aborted' })),
     });
   }
 
@@ -179,10 +173,12 @@ class Realtime {
     return true;
   }
 
-  // Sends o on the acked WebSocket, if there is one.
+  // Sends o on the acked WebSocket, if there is one; false if not.
   #send(o) {
     const s = this.#sock;
-    if (s && s.acked) s.ws.send(JSON.stringify(o));
+    if (!s || !s.acked) return false;
+    s.ws.send(JSON.stringify(o));
+    return true;
   }
 
   // Starts u, or resumes it once the server named it.
@@ -225,21 +221,49 @@ class Realtime {
   }
 
   // Sends u's chunks from off on s, until the end, a newer pump, or a
-  // drop. Each chunk is a Blob of the header and a slice of the file, so
-  // the browser reads the file as it sends; the loop waits while the
-  // socket has ~4 chunks buffered.
+  // drop. Each chunk is read just before it is sent, and only while the
+  // socket has fewer than ~4 buffered. A failed read (the file changed on
+  // disk) ends the upload with its error. Sending a Blob of a file slice
+  // instead would let that failure kill the WebSocket, and again after
+  // every reconnect's resume.
   async #pump(u, s, off) {
     const run = ++u.run, id = u.uploadId, n = id.length, f = u.file, ws = s.ws;
-    const head = new Uint8Array(10 + n);
-    head.set([1, n, ...Array.from(id, (ch) => ch.charCodeAt(0))]);
+    const head = [1, n, ...Array.from(id, (ch) => ch.charCodeAt(0))];
+    const live = () => run === u.run && this.#sock === s;
     u.from = off;
-    while (off < f.size && run === u.run && this.#sock === s) {
-      if (ws.bufferedAmount > 3 * u.chunk) await new Promise((r) => setTimeout(r, 20));
-      else {
-        new DataView(head.buffer).setBigUint64(2 + n, BigInt(off));
-        ws.send(new Blob([head, f.slice(off, off += u.chunk)])); // Blob copies head
+    while (off < f.size && live()) {
+      if (ws.bufferedAmount > 3 * u.chunk) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
       }
+      let b;
+      try {
+        b = new Uint8Array(await f.slice(off, off + u.chunk).arrayBuffer());
+        if (!b.length) throw new Error('realtime: the file got shorter');
+      } catch (e) {
+        return this.#upAbort(u, e);
+      }
+      if (!live()) return;
+      const m = new Uint8Array(10 + n + b.length);
+      m.set(head);
+      new DataView(m.buffer).setBigUint64(2 + n, BigInt(off));
+      m.set(b, 10 + n);
+      ws.send(m);
+      off += b.length;
     }
+  }
+
+  // Ends u with e and deletes it on the server. Without an uploadId or an
+  // acked socket it waits in #ups, done: #upFrame deletes it when its
+  // upload.ready comes, #acked after a reconnect.
+  #upAbort(u, e) {
+    if (u.done) return;
+    this.#upEnd(u, e);
+    if (!this.#upDelete(u)) this.#ups.add(u);
+  }
+
+  #upDelete(u) {
+    return !!u.uploadId && this.#send({ type: 'upload.abort', uploadId: u.uploadId });
   }
 
   #upEnd(u, e, res) {
@@ -359,9 +383,16 @@ class Realtime {
     else [this.#lastSeq, this.#epoch] = [f.seq, f.epoch];
     this.#set(OPEN);
     this.#watch();
-    // Resume every upload; an aborted one that was never named is lost
-    // with its connection (the server expires it).
-    for (const u of this.#ups) if (u.done) this.#ups.delete(u); else this.#upSend(u);
+    // Resume every upload, and delete those aborted while disconnected. One
+    // aborted before the server named it is lost with its connection (the
+    // server expires it).
+    for (const u of this.#ups) {
+      if (!u.done) this.#upSend(u);
+      else {
+        this.#upDelete(u);
+        this.#ups.delete(u);
+      }
+    }
   }
 
   // Silence limit: 2.5 learned ping intervals once acked. The first gap
