@@ -90,7 +90,10 @@ func TestSourceRedisDown(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		start := time.Now()
 		d := s.Decide(ctx, "user-7", "o")
-		if el := time.Since(start); el > 150*time.Millisecond {
+		// The read is bounded at 100 ms; 500 ms leaves room for a loaded
+		// 2-core CI box (210 ms seen with the race-built suites running in
+		// parallel) and still tells a bounded read from go-redis's 5 s dial.
+		if el := time.Since(start); el > 500*time.Millisecond {
 			t.Fatalf("decision with Redis down took %v", el)
 		}
 		if d.In {
