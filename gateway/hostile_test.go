@@ -120,8 +120,11 @@ func TestSlowlorisDoesNotStarveReaders(t *testing.T) {
 	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.Workers = 1 }})
 	var tricklers []net.Conn
 	for i := 0; i < 3; i++ {
-		c := wstest.Dial(t, h.wsURL+"?access_token=", wstest.Options{}) // no token at all
-		c.NC.Write([]byte{0x81})                                        // a frame that never finishes
+		// A valid token: without one the connection is already closing
+		// (4001) and its 5 s close deadline races the 5 s frame clock, so
+		// the cut-off could be counted either way.
+		c := wstest.Dial(t, h.wsURL+"?access_token="+h.token("loris", "trickler"), wstest.Options{})
+		c.NC.Write([]byte{0x81}) // a frame that never finishes
 		tricklers = append(tricklers, c.NC)
 	}
 	a, _ := h.connect("loris", "attacker", map[string]any{"services": []string{"s"}})
