@@ -64,7 +64,7 @@ func TestCloseCodes(t *testing.T) {
 		{name: "handshake negative lastSeq", token: good, code: CloseBadHandshake, send: func(c *wstest.Client) {
 			c.Send(map[string]any{"services": []string{"a"}, "lastSeq": -4})
 		}},
-		{name: "no handshake in time", token: good, code: CloseHandshakeTimout},
+		{name: "no handshake in time", token: good, code: CloseHandshakeTimeout},
 		{name: "message too big", token: good, code: CloseMessageTooBig, send: func(c *wstest.Client) {
 			c.SendRaw(bytes.Repeat([]byte("x"), 4096))
 		}},

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -68,8 +69,11 @@ func (s *Server) parseFallback(r *http.Request) (fallbackRequest, *httpError) {
 		hs.LastSeq = &n
 	}
 	if _, err := checkHandshake(hs, s.cfg.MaxServices); err != nil {
-		d := err.(*Disconnect)
-		return req, &httpError{http.StatusBadRequest, d.Code.String(), d.Message}
+		code, msg := CloseBadHandshake.String(), err.Error()
+		if d, ok := errors.AsType[*Disconnect](err); ok {
+			code, msg = d.Code.String(), d.Message
+		}
+		return req, &httpError{http.StatusBadRequest, code, msg}
 	}
 	for _, svc := range hs.Services {
 		if !claims.Allows(svc) {

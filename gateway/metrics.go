@@ -19,7 +19,7 @@ const metricsPrefix = "realtime_"
 var allCloseCodes = []CloseCode{
 	CloseNormal, CloseGoingAway, CloseProtocolError, CloseInvalidPayload,
 	CloseMessageTooBig, CloseInternalError, CloseServiceRestart, CloseSlowConsumer,
-	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimout,
+	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimeout,
 	CloseFallback, CloseTooManyConns,
 }
 

@@ -37,9 +37,11 @@ type Server struct {
 	unserved sync.Map
 	origins  originPolicy
 	limits   *connLimits
-	ipRate   *ipRate
-	pubRate  *ipRate
-	presence *presenceCounts
+	// handshakeRate limits upgrade attempts per remote IP, publishRate
+	// client publishes per org and user.
+	handshakeRate *keyRate
+	publishRate   *keyRate
+	presence      *presenceCounts
 	// publishes are the bounded queues of client publishes, one per
 	// publisher goroutine; a connection always uses the same one, so its
 	// messages reach the log in the order it sent them.
@@ -80,8 +82,8 @@ func New(cfg Config) (*Server, error) {
 	s.hub = newHub(s)
 	s.origins = newOriginPolicy(cfg.AllowedOrigins)
 	s.limits = newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
-	s.ipRate = newIPRate(cfg.HandshakeRate, cfg.HandshakeBurst)
-	s.pubRate = newIPRate(cfg.PublishRate, max(1, int(2*cfg.PublishRate))) // a burst of 0 would refuse every publish
+	s.handshakeRate = newKeyRate(cfg.HandshakeRate, cfg.HandshakeBurst)
+	s.publishRate = newKeyRate(cfg.PublishRate, max(1, int(2*cfg.PublishRate))) // a burst of 0 would refuse every publish
 	s.presence = newPresenceCounts()
 	up := &cfg.Uploads
 	s.uploads = &uploadRegistry{m: make(map[string]*upload), max: up.MaxActive}

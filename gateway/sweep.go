@@ -30,8 +30,8 @@ func (s *Server) sweep() {
 				}
 			}
 			clear(buf)
-			s.ipRate.prune(now)
-			s.pubRate.prune(now)
+			s.handshakeRate.prune(now)
+			s.publishRate.prune(now)
 		}
 	}
 }
@@ -69,8 +69,8 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 		s.metrics.partialFrames.Inc()
 		c.destroy()
 	case st == stateHandshake && now.After(deadline):
-		s.metrics.rejected(CloseHandshakeTimout)
-		c.closeWith(disconnect(CloseHandshakeTimout, "no handshake message in time"))
+		s.metrics.rejected(CloseHandshakeTimeout)
+		c.closeWith(disconnect(CloseHandshakeTimeout, "no handshake message in time"))
 	case st >= stateClosing && now.After(deadline):
 		c.destroy()
 	case (st == stateJoining || st == stateActive) && silent > s.cfg.PingInterval*3/2:

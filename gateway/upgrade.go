@@ -37,7 +37,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusForbidden, "origin_not_allowed", "this origin may not connect")
 		return
 	}
-	if !s.ipRate.allow(r.RemoteAddr, time.Now()) {
+	if !s.handshakeRate.allowAddr(r.RemoteAddr, time.Now()) {
 		s.metrics.rateLimited.Inc()
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many connection attempts from this address")
