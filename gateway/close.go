@@ -94,7 +94,7 @@ func (c *conn) destroy() {
 	c.rdesc.Remove()
 	c.wdesc.Remove()
 	_ = c.nc.Close()
-	c.detachUploads()
+	c.s.uploads.Detach(c)
 	c.s.reg.remove(c)
 	if c.counted {
 		c.s.limits.release(c.org, c.user)

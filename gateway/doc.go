@@ -15,7 +15,7 @@
 // Usage:
 //
 //	srv, err := gateway.New(gateway.Config{
-//		Log:      gateway.StoreLog(log, redisClient, nil),
+//		Log:      gateway.StoreLog(log, nil),
 //		Verifier: verifier,
 //		APIKey:   apiKey,
 //	})

@@ -57,7 +57,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Log:        StoreLog(h.log, h.rdb, nil),
+		Log:        StoreLog(h.log, nil),
 		Verifier:   h.verifier,
 		APIKey:     testAPIKey,
 		TailIdle:   200 * time.Millisecond,

@@ -55,7 +55,6 @@ type serverMetrics struct {
 	clientPublishes map[string]*metrics.Counter         // by result; read-only after init
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
 	rejects         map[CloseCode]*metrics.Counter      // read-only after init
-	uploads         *uploadMetrics
 }
 
 func newServerMetrics() *serverMetrics {
@@ -91,7 +90,6 @@ func newServerMetrics() *serverMetrics {
 		clientPublishes: make(map[string]*metrics.Counter),
 		closes:          make(map[CloseCode]*metrics.Counter),
 		rejects:         make(map[CloseCode]*metrics.Counter),
-		uploads:         newUploadMetrics(s),
 	}
 	for _, code := range allCloseCodes {
 		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`

@@ -20,7 +20,7 @@ func (c *conn) onMessage(op ws.OpCode, msg []byte) error {
 	case op != ws.OpText && st == stateHandshake:
 		return disconnect(CloseBadHandshake, "the handshake must be a JSON text message")
 	case op != ws.OpText:
-		c.uploadChunk(msg)
+		c.s.uploads.Chunk(c, msg)
 		return nil
 	case st == stateHandshake:
 		return c.handshake(msg)
@@ -37,7 +37,7 @@ func (c *conn) onMessage(op ws.OpCode, msg []byte) error {
 	case "typing":
 		c.typing(msg)
 	case "upload.start", "upload.resume", "upload.abort":
-		c.uploadMessage(m.Type, msg)
+		c.s.uploads.Message(c, m.Type, msg)
 	case "ping":
 		c.send(controlFrameText(pingReply(time.Now())))
 	default:

@@ -51,14 +51,14 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 		c.nextPing = now.Add(s.cfg.PingInterval)
 	}
 	c.mu.Unlock()
-	// Parked first, timestamps second: unbuffer refreshes them before it
+	// Parked first, timestamps second: Release refreshes them before it
 	// clears parked, so a connection just unparked is not judged on the
 	// time it spent paused.
-	parked := c.upEver.Load() && c.isParked()
+	parked := c.gate.parked.Load()
 	silent := time.Duration(now.UnixNano() - c.lastRead.Load())
 	partial := c.partialSince.Load()
 	if parked {
-		// Reads are paused for storage: neither the silence nor the
+		// Reads are paused by the read gate (storage): neither the silence nor the
 		// unfinished frame is the peer's doing.
 		silent, partial = 0, 0
 	}

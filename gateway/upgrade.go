@@ -146,3 +146,14 @@ func (s *Server) attachPollers(c *conn, sc syscall.Conn) error {
 	}
 	return nil
 }
+
+// authenticate verifies the client token of an HTTP request, answering 401
+// itself when it is missing or bad (the upload routes use it).
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Claims, bool) {
+	claims, err := s.cfg.Verifier.Verify(bearerToken(r))
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, CloseUnauthorized.String(), auth.Reason(err))
+		return claims, false
+	}
+	return claims, true
+}

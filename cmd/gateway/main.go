@@ -82,7 +82,7 @@ func run(cfg config) error {
 	var srv *gateway.Server
 	flags, err := rollout.New(rollout.Config{
 		Client:            client,
-		Key:               cfg.RedisPrefix + ":rollout",
+		Key:               store.RolloutKey(cfg.RedisPrefix),
 		DefaultEnabled:    cfg.StreamingV2,
 		DefaultPercent:    cfg.RolloutPercent,
 		DefaultPercentSet: true,
@@ -100,7 +100,7 @@ func run(cfg config) error {
 		MaxConnsPerUser: cfg.MaxConnsPerUser,
 		MaxConnsPerOrg:  cfg.MaxConnsPerOrg,
 		HandshakeRate:   float64(cfg.HandshakeRate),
-		Log: gateway.StoreLog(log, client, func(err error) {
+		Log: gateway.StoreLog(log, func(err error) {
 			logger.Warn().Err(err).Msg("event feed")
 		}),
 		Verifier:           verifier,

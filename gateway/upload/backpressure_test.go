@@ -1,4 +1,4 @@
-package gateway
+package upload_test
 
 import (
 	"context"
@@ -10,6 +10,9 @@ import (
 
 	"github.com/gobwas/ws/wsutil"
 
+	"github.com/rtgw/realtime/gateway"
+	"github.com/rtgw/realtime/gateway/upload"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 	"github.com/rtgw/realtime/store/files"
 )
@@ -44,10 +47,10 @@ func TestUploadBackpressure(t *testing.T) {
 	d, _ := files.New(t.TempDir())
 	gate := make(chan struct{})
 	const buffer, chunkSize = 256 << 10, 64 << 10
-	h := newHarness(t, harnessOpts{cfg: func(c *Config) {
+	h := newHarness(t, nil, func(c *gateway.Config) {
 		c.PingInterval = 200 * time.Millisecond // a 1 s stall is 5 intervals
-		c.Uploads = UploadConfig{Storage: gatedStorage{d, gate}, ChunkBytes: chunkSize, BufferBytes: buffer}
-	}})
+		c.Uploads = upload.Config{Storage: gatedStorage{d, gate}, ChunkBytes: chunkSize, BufferBytes: buffer}
+	})
 	org := "org-bp"
 	data := randomBytes(32<<20, 11) // before connecting: pings are due every 200 ms
 	c, _ := h.connect(org, "alice", map[string]any{"services": []string{"documents"}})
@@ -65,17 +68,17 @@ func TestUploadBackpressure(t *testing.T) {
 		}
 		sendErr <- nil
 	}()
-	waitFor(t, 10*time.Second, "reads paused", func() bool { return h.srv.metrics.uploads.paused.Get() > 0 })
+	testutil.Eventually(t, 10*time.Second, "reads paused", func() bool { return h.metric("realtime_upload_reads_paused_total") > 0 })
 	// Wait for the client to stall: TCP buffers full, nothing more taken.
 	var last int64 = -1
-	waitFor(t, 10*time.Second, "the client to stall", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the client to stall", func() bool {
 		time.Sleep(100 * time.Millisecond)
 		now := sent.Load()
 		stalled := now == last
 		last = now
 		return stalled
 	})
-	held := bufferedOn(h)
+	held := int64(h.metric("realtime_upload_buffered_bytes"))
 	t.Logf("stalled storage: client sent %d of %d bytes; node holds %d (cap %d + one chunk)", last, len(data), held, buffer)
 	if held > buffer+chunkSize {
 		t.Fatalf("node holds %d bytes of chunks, over %d", held, buffer+chunkSize)
@@ -98,22 +101,11 @@ func TestUploadBackpressure(t *testing.T) {
 	}
 }
 
-// bufferedOn sums the chunk bytes held by the node's connections.
-func bufferedOn(h *harness) int64 {
-	var n int64
-	for i := 0; i < registryShards; i++ {
-		for _, c := range h.srv.reg.snapshot(i, nil) {
-			n += c.upBuffered.Load()
-		}
-	}
-	return n
-}
-
 // An abandoned upload expires: its state leaves Redis, the sweep deletes
 // its bytes, and a resume finds nothing.
 func TestUploadExpiry(t *testing.T) {
 	dir := t.TempDir()
-	h := uploadHarness(t, nil, dir, func(u *UploadConfig) { u.Expiry = 300 * time.Millisecond })
+	h := uploadHarness(t, nil, dir, func(u *upload.Config) { u.Expiry = 300 * time.Millisecond })
 	org := "org-exp"
 	c, _ := h.connect(org, "alice", map[string]any{"services": []string{"documents"}})
 	data := randomBytes(1000, 12)
@@ -122,7 +114,7 @@ func TestUploadExpiry(t *testing.T) {
 	c.SendBinary(wstest.Chunk(r.UploadID, 0, data[:500]))
 	c.NC.Close()
 	part := filepath.Join(dir, org, ".partial", r.UploadID)
-	waitFor(t, 10*time.Second, "the part deleted", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the part deleted", func() bool {
 		_, err := os.Stat(part)
 		return os.IsNotExist(err)
 	})

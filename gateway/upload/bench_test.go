@@ -1,4 +1,4 @@
-package gateway
+package upload_test
 
 import (
 	"crypto/sha256"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/redistest"
 	"github.com/rtgw/realtime/internal/wstest"
 )
@@ -20,7 +21,7 @@ const benchUploadBytes = 16 << 20
 // is the end-to-end rate; compare it with BenchmarkUploadDiskBaseline in
 // the same run.
 func BenchmarkUpload(b *testing.B) {
-	h := uploadHarness(b, redistest.Start(b), b.TempDir(), func(u *UploadConfig) {
+	h := uploadHarness(b, redistest.Start(b), b.TempDir(), func(u *upload.Config) {
 		u.ChunkBytes, u.MaxPerUser = 256<<10, -1
 	})
 	data := randomBytes(benchUploadBytes, 99)

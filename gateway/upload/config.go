@@ -1,7 +1,8 @@
-package gateway
+package upload
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,9 +13,9 @@ import (
 	"github.com/rtgw/realtime/store/files"
 )
 
-// UploadStorage keeps upload bytes where every node can reach them.
+// Storage keeps upload bytes where every node can reach them.
 // files.Dir implements it.
-type UploadStorage interface {
+type Storage interface {
 	// OpenPart opens an unfinished upload's bytes; create makes them if
 	// missing, otherwise missing bytes are fs.ErrNotExist.
 	OpenPart(org, id string, create bool) (files.Part, error)
@@ -31,9 +32,9 @@ type UploadStorage interface {
 	RemoveStale(cutoff time.Time) (int, error)
 }
 
-// UploadLog keeps upload state where every node can reach it. store.Log
+// State keeps upload state where every node can reach it. store.Log
 // implements it (see store/uploads.go for the semantics).
-type UploadLog interface {
+type State interface {
 	StartUpload(ctx context.Context, org string, u store.Upload, ttl time.Duration, maxPerUser int) error
 	ClaimUpload(ctx context.Context, org, user, id, owner string, ttl time.Duration) (store.Upload, error)
 	CommitUpload(ctx context.Context, org string, u store.Upload, offset int64, ttl time.Duration) error
@@ -42,26 +43,27 @@ type UploadLog interface {
 	UploadInfo(ctx context.Context, org, id string) (store.Upload, error)
 }
 
-// DefaultUploadContentTypes is the allowed list when none is configured:
+// DefaultContentTypes is the allowed list when none is configured:
 // documents, images, text and archives — nothing a browser would run.
-var DefaultUploadContentTypes = []string{
+var DefaultContentTypes = []string{
 	"application/pdf", "image/*", "text/plain", "text/csv", "text/markdown",
 	"application/zip", "application/octet-stream", "application/json",
 	"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
 	"application/vnd.openxmlformats-officedocument.*", "application/vnd.oasis.opendocument.*",
 }
 
-// UploadConfig configures document uploads. Zero values mean the default.
-type UploadConfig struct {
+// Config configures document uploads. Zero values mean the default.
+type Config struct {
 	// Storage holds the bytes; nil disables uploads.
-	Storage UploadStorage
-	// State holds upload state. Default: Config.Log, if it implements
-	// UploadLog (store.Log does).
-	State UploadLog
+	Storage Storage
+	// State holds upload state; required with Storage. The gateway fills
+	// it in from its gateway.Config.Log when that implements State
+	// (store.Log does).
+	State State
 	// MaxBytes caps one upload's size. Default 100 MiB.
 	MaxBytes int64
 	// ContentTypes lists allowed MIME types; each entry is a path.Match
-	// pattern ("image/*") or "*" for any. Default DefaultUploadContentTypes.
+	// pattern ("image/*") or "*" for any. Default DefaultContentTypes.
 	ContentTypes []string
 	// MaxPerUser caps one user's unfinished uploads in an org, across all
 	// nodes. Default 4; negative means unlimited.
@@ -88,26 +90,25 @@ type UploadConfig struct {
 	KeepDone time.Duration
 }
 
-func (u *UploadConfig) setDefaults(log EventLog) error {
+// ErrConfig is wrapped by every configuration error.
+var ErrConfig = errors.New("upload: invalid config")
+
+func (u *Config) setDefaults() error {
 	if u.Storage == nil {
 		return nil
 	}
 	if u.State == nil {
-		st, ok := log.(UploadLog)
-		if !ok {
-			return fmt.Errorf("%w: Uploads.State is required when the Log keeps no upload state", errConfig)
-		}
-		u.State = st
+		return fmt.Errorf("%w: State is required with Storage (the gateway's Log keeps no upload state)", ErrConfig)
 	}
 	if u.MaxBytes <= 0 {
 		u.MaxBytes = 100 << 20
 	}
 	if len(u.ContentTypes) == 0 {
-		u.ContentTypes = DefaultUploadContentTypes
+		u.ContentTypes = DefaultContentTypes
 	}
 	for _, p := range u.ContentTypes {
 		if _, err := path.Match(p, ""); err != nil {
-			return fmt.Errorf("%w: upload content type pattern %q: %v", errConfig, p, err)
+			return fmt.Errorf("%w: upload content type pattern %q: %v", ErrConfig, p, err)
 		}
 	}
 	switch {
@@ -126,7 +127,7 @@ func (u *UploadConfig) setDefaults(log EventLog) error {
 		u.ChunkBytes = 256 << 10
 	}
 	if u.ChunkBytes > 16<<20 {
-		return fmt.Errorf("%w: upload chunk size %d over 16 MiB", errConfig, u.ChunkBytes)
+		return fmt.Errorf("%w: upload chunk size %d over 16 MiB", ErrConfig, u.ChunkBytes)
 	}
 	if u.BufferBytes <= 0 {
 		u.BufferBytes = 1 << 20
@@ -144,7 +145,7 @@ func (u *UploadConfig) setDefaults(log EventLog) error {
 }
 
 // allowsType reports whether contentType (parameters stripped) is allowed.
-func (u *UploadConfig) allowsType(contentType string) bool {
+func (u *Config) allowsType(contentType string) bool {
 	for _, p := range u.ContentTypes {
 		if p == "*" {
 			return true

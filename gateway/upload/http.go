@@ -1,4 +1,4 @@
-package gateway
+package upload
 
 import (
 	"encoding/json"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/store"
 )
@@ -23,22 +24,27 @@ import (
 // same storage, same limits: an upload started on a WebSocket can be
 // finished with PUT and the other way round.
 
-func (s *Server) uploadRoutes(r chi.Router) {
-	r.Post("/v2/realtime/uploads", s.uploadAuth(s.handleUploadStart))
-	r.Put("/v2/realtime/uploads/{id}", s.uploadAuth(s.handleUploadPut))
-	r.Get("/v2/realtime/uploads/{id}", s.uploadAuth(s.handleUploadGet))
-	r.Delete("/v2/realtime/uploads/{id}", s.uploadAuth(s.handleUploadDelete))
+// Authenticate returns the claims of the request's client token, or
+// answers the request itself (401) and returns false. The gateway provides
+// it, so that every route verifies tokens the same way.
+type Authenticate func(w http.ResponseWriter, r *http.Request) (auth.Claims, bool)
+
+// Routes adds the upload endpoints to r.
+func (s *Service) Routes(r chi.Router, authn Authenticate) {
+	r.Post("/v2/realtime/uploads", s.guard(authn, s.handleStart))
+	r.Put("/v2/realtime/uploads/{id}", s.guard(authn, s.handlePut))
+	r.Get("/v2/realtime/uploads/{id}", s.guard(authn, s.handleGet))
+	r.Delete("/v2/realtime/uploads/{id}", s.guard(authn, s.handleDelete))
 }
 
-// uploadAuth verifies the client token and that uploads are enabled.
-func (s *Server) uploadAuth(h func(http.ResponseWriter, *http.Request, auth.Claims)) http.HandlerFunc {
+// guard verifies the client token and that uploads are enabled.
+func (s *Service) guard(authn Authenticate, h func(http.ResponseWriter, *http.Request, auth.Claims)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		claims, err := s.cfg.Verifier.Verify(bearerToken(r))
-		if err != nil {
-			writeError(w, http.StatusUnauthorized, CloseUnauthorized.String(), auth.Reason(err))
+		claims, ok := authn(w, r)
+		if !ok {
 			return
 		}
-		if s.cfg.Uploads.Storage == nil {
+		if !s.Enabled() {
 			writeUploadError(w, upErr(http.StatusNotImplemented, "upload_disabled", "uploads are not enabled on this gateway"))
 			return
 		}
@@ -47,29 +53,34 @@ func (s *Server) uploadAuth(h func(http.ResponseWriter, *http.Request, auth.Clai
 }
 
 func writeUploadError(w http.ResponseWriter, ue *uploadError) {
-	e := *ue
-	e.Type = "error"
-	writeJSON(w, ue.status, e)
+	writeJSON(w, ue.status, ue.Problem.Bytes())
 }
 
-func (s *Server) handleUploadStart(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
+// writeJSON answers with body, a JSON document, and a newline.
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}
+
+func (s *Service) handleStart(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
 	var m uploadStart
 	if err := json.NewDecoder(io.LimitReader(r.Body, 4<<10)).Decode(&m); err != nil {
-		writeUploadError(w, upErr(400, "upload_invalid", "body is not a JSON upload description: "+jsonProblem(err)))
+		writeUploadError(w, upErr(400, "upload_invalid", "body is not a JSON upload description: "+message.JSONProblem(err)))
 		return
 	}
-	if ue := m.validate(&s.cfg.Uploads); ue != nil {
-		s.metrics.uploads.result(ue.Code)
+	if ue := m.validate(&s.cfg); ue != nil {
+		s.metrics.result(ue.Code)
 		writeUploadError(w, ue)
 		return
 	}
-	u, ue := s.beginUpload(cl.Org, cl.User, m, nil)
+	u, ue := s.begin(cl.Org, cl.User, m, nil)
 	if ue != nil {
 		writeUploadError(w, ue)
 		return
 	}
 	u.release() // the PUTs claim it again
-	writeJSON(w, http.StatusCreated, map[string]any{"uploadId": u.rec.ID, "offset": 0, "chunkSize": s.cfg.Uploads.ChunkBytes})
+	writeJSON(w, http.StatusCreated, message.UploadCreated(u.rec.ID, s.cfg.ChunkBytes))
 }
 
 // contentRange is a parsed "bytes F-L/SIZE" or "bytes */SIZE".
@@ -100,14 +111,14 @@ func parseContentRange(h string) (contentRange, bool) {
 	return contentRange{first: first, last: last, size: n}, true
 }
 
-func (s *Server) handleUploadPut(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
+func (s *Service) handlePut(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
 	id := chi.URLParam(r, "id")
 	cr, ok := parseContentRange(r.Header.Get("Content-Range"))
 	if !ok {
 		writeUploadError(w, upErr(400, "upload_invalid", "Content-Range must be \"bytes FIRST-LAST/SIZE\" or \"bytes */SIZE\""))
 		return
 	}
-	rec, ue := s.uploadState(cl, id)
+	rec, ue := s.state(cl, id)
 	switch {
 	case ue != nil:
 		writeUploadError(w, ue)
@@ -152,7 +163,7 @@ const uploadReadTimeout = time.Minute
 // putBody streams the request body into storage at cr.first; the handler
 // goroutine is the writer, so a slow disk slows the request, not memory.
 // It stops when a resume elsewhere takes the upload over.
-func (s *Server) putBody(u *upload, w http.ResponseWriter, body io.Reader, cr contentRange) *uploadError {
+func (s *Service) putBody(u *upload, w http.ResponseWriter, body io.Reader, cr contentRange) *uploadError {
 	rc := http.NewResponseController(w)
 	if cr.first != u.written {
 		return offsetError(u.rec.ID, u.written)
@@ -175,7 +186,7 @@ func (s *Server) putBody(u *upload, w http.ResponseWriter, body io.Reader, cr co
 		if n > 0 {
 			if werr := u.write(u.written, b[:n]); werr != nil {
 				ue := asUploadError(werr)
-				s.metrics.uploads.result(ue.Code)
+				s.metrics.result(ue.Code)
 				return ue
 			}
 			want -= int64(n)
@@ -195,8 +206,8 @@ func (s *Server) putBody(u *upload, w http.ResponseWriter, body io.Reader, cr co
 
 // claimForHTTP takes the upload over for a PUT; nil when it answered
 // already (an error, or the upload was done).
-func (s *Server) claimForHTTP(w http.ResponseWriter, cl auth.Claims, id string) *upload {
-	u, done, ue := s.resumeUpload(cl.Org, cl.User, id, "", nil)
+func (s *Service) claimForHTTP(w http.ResponseWriter, cl auth.Claims, id string) *upload {
+	u, done, ue := s.resume(cl.Org, cl.User, id, "", nil)
 	switch {
 	case ue != nil:
 		writeUploadError(w, ue)
@@ -207,7 +218,7 @@ func (s *Server) claimForHTTP(w http.ResponseWriter, cl auth.Claims, id string) 
 }
 
 // finishOverHTTP runs an interrupted completion for a PUT.
-func (s *Server) finishOverHTTP(w http.ResponseWriter, cl auth.Claims, id string) {
+func (s *Service) finishOverHTTP(w http.ResponseWriter, cl auth.Claims, id string) {
 	u := s.claimForHTTP(w, cl, id)
 	if u == nil {
 		return
@@ -215,7 +226,7 @@ func (s *Server) finishOverHTTP(w http.ResponseWriter, cl auth.Claims, id string
 	defer u.release()
 	if err := u.complete(); err != nil {
 		ue := asUploadError(err)
-		s.metrics.uploads.result(ue.Code)
+		s.metrics.result(ue.Code)
 		writeUploadError(w, ue)
 		return
 	}
@@ -224,22 +235,22 @@ func (s *Server) finishOverHTTP(w http.ResponseWriter, cl auth.Claims, id string
 
 // putAnswer is a PUT's answer: the committed offset, and the outcome
 // once done.
-func putAnswer(rec store.Upload) any {
+func putAnswer(rec store.Upload) []byte {
 	if rec.Status == store.UploadDone {
-		return uploadDone{UploadID: rec.ID, Offset: rec.Size, Done: true, Size: rec.Size, SHA256: rec.SHA256, Seq: rec.Seq}
+		return message.UploadDone{UploadID: rec.ID, Offset: rec.Size, Done: true, Size: rec.Size, SHA256: rec.SHA256, Seq: rec.Seq}.Bytes()
 	}
-	return map[string]any{"uploadId": rec.ID, "offset": rec.Offset}
+	return message.UploadOffset(rec.ID, rec.Offset)
 }
 
-// uploadState reads an upload's state for its user.
-func (s *Server) uploadState(cl auth.Claims, id string) (store.Upload, *uploadError) {
+// state reads an upload's state for its user.
+func (s *Service) state(cl auth.Claims, id string) (store.Upload, *uploadError) {
 	notFound := upErr(404, "upload_not_found", "no such upload (unknown, expired, aborted or not yours)")
 	if !validUploadID(id) {
 		return store.Upload{}, notFound
 	}
-	ctx, cancel := s.uploadCtx()
+	ctx, cancel := s.redisCtx()
 	defer cancel()
-	rec, err := s.cfg.Uploads.State.UploadInfo(ctx, cl.Org, id)
+	rec, err := s.cfg.State.UploadInfo(ctx, cl.Org, id)
 	switch {
 	case errors.Is(err, store.ErrUploadNotFound):
 		return store.Upload{}, notFound
@@ -256,22 +267,22 @@ func (s *Server) uploadState(cl auth.Claims, id string) (store.Upload, *uploadEr
 // handleUploadGet serves a completed upload to any user of its org. The
 // file is served as an attachment, sandboxed and unsniffed: it is user
 // content on the gateway's origin.
-func (s *Server) handleUploadGet(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
+func (s *Service) handleGet(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
 	id := chi.URLParam(r, "id")
 	notFound := upErr(404, "upload_not_found", "no such upload")
 	if !validUploadID(id) {
 		writeUploadError(w, notFound)
 		return
 	}
-	f, err := s.cfg.Uploads.Storage.Open(cl.Org, id)
+	f, err := s.cfg.Storage.Open(cl.Org, id)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			writeUploadError(w, upErr(503, "upload_failed", "storage unavailable"))
 			return
 		}
-		ctx, cancel := s.uploadCtx()
+		ctx, cancel := s.redisCtx()
 		defer cancel()
-		if rec, err := s.cfg.Uploads.State.UploadInfo(ctx, cl.Org, id); err == nil && (rec.Status == store.UploadActive || rec.Status == store.UploadCompleting) {
+		if rec, err := s.cfg.State.UploadInfo(ctx, cl.Org, id); err == nil && (rec.Status == store.UploadActive || rec.Status == store.UploadCompleting) {
 			writeUploadError(w, upErr(409, "upload_incomplete", "the upload is not complete"))
 			return
 		}
@@ -280,9 +291,9 @@ func (s *Server) handleUploadGet(w http.ResponseWriter, r *http.Request, cl auth
 	}
 	defer f.Close()
 	ctype, name := "application/octet-stream", id
-	ctx, cancel := s.uploadCtx()
+	ctx, cancel := s.redisCtx()
 	defer cancel()
-	if rec, err := s.cfg.Uploads.State.UploadInfo(ctx, cl.Org, id); err == nil {
+	if rec, err := s.cfg.State.UploadInfo(ctx, cl.Org, id); err == nil {
 		ctype, name = rec.ContentType, rec.Name
 	}
 	h := w.Header()
@@ -294,8 +305,8 @@ func (s *Server) handleUploadGet(w http.ResponseWriter, r *http.Request, cl auth
 	http.ServeContent(w, r, "", time.Time{}, f)
 }
 
-func (s *Server) handleUploadDelete(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
-	if ue := s.abortUpload(cl.Org, cl.User, chi.URLParam(r, "id")); ue != nil {
+func (s *Service) handleDelete(w http.ResponseWriter, r *http.Request, cl auth.Claims) {
+	if ue := s.abort(cl.Org, cl.User, chi.URLParam(r, "id")); ue != nil {
 		writeUploadError(w, ue)
 		return
 	}

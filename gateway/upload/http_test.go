@@ -1,9 +1,12 @@
-package gateway
+package upload_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/rtgw/realtime/gateway"
+	"github.com/rtgw/realtime/gateway/upload"
+	"github.com/rtgw/realtime/internal/testutil"
 	"io"
 	"net/http"
 	"testing"
@@ -54,7 +57,7 @@ func TestUploadOverHTTP(t *testing.T) {
 	}
 	a := doUpload(t, "POST", base, tok, "", start)
 	id, _ := a.body["uploadId"].(string)
-	if a.status != 201 || !validUploadID(id) || a.body["offset"] != 0.0 {
+	if a.status != 201 || !upload.ValidID(id) || a.body["offset"] != 0.0 {
 		t.Fatalf("POST: %d %s", a.status, a.raw)
 	}
 	url := base + "/" + id
@@ -94,7 +97,7 @@ func TestUploadOverHTTP(t *testing.T) {
 	c.NC.Close()
 	url = base + "/" + r.UploadID
 	var off int
-	waitFor(t, 5e9, "the WebSocket's bytes committed", func() bool {
+	testutil.Eventually(t, 5e9, "the WebSocket's bytes committed", func() bool {
 		a := doUpload(t, "PUT", url, tok, "bytes */5000", nil)
 		off = int(a.body["offset"].(float64))
 		return off == 1000
@@ -116,7 +119,7 @@ func TestUploadOverHTTP(t *testing.T) {
 
 // A node without storage says so, over HTTP and on the WebSocket.
 func TestUploadDisabled(t *testing.T) {
-	h := newHarness(t, harnessOpts{})
+	h := newHarness(t, nil, func(*gateway.Config) {})
 	a := doUpload(t, "POST", h.http.URL+"/v2/realtime/uploads", h.token("o", "u"), "", []byte(`{}`))
 	if a.status != 501 || a.body["code"] != "upload_disabled" {
 		t.Fatalf("POST: %d %s", a.status, a.raw)

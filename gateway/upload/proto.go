@@ -1,15 +1,16 @@
-package gateway
+package upload
 
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"mime"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/rtgw/realtime/gateway/message"
 )
 
 // The upload messages; docs/PROTOCOL.md "Uploads" is their contract.
@@ -36,22 +37,17 @@ type uploadRef struct {
 	ID       string `json:"id"`
 }
 
-// uploadError is an error frame about an upload; it is also the JSON body
-// of the HTTP upload endpoints' errors.
+// uploadError is an error message about an upload; it is also the JSON
+// body of the HTTP upload endpoints' errors.
 type uploadError struct {
-	Type     string `json:"type"`
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	UploadID string `json:"uploadId,omitempty"`
-	Offset   *int64 `json:"offset,omitempty"`
-	ID       string `json:"id,omitempty"`
-	status   int    // HTTP status for the HTTP endpoints
+	message.Problem
+	status int // HTTP status for the HTTP endpoints
 }
 
 func (e *uploadError) Error() string { return e.Code + ": " + e.Message }
 
 func upErr(status int, code, msg string) *uploadError {
-	return &uploadError{Type: "error", Code: code, Message: msg, status: status}
+	return &uploadError{Problem: message.Problem{Type: "error", Code: code, Message: msg}, status: status}
 }
 
 // errTakenOver answers a writer whose upload another connection or request
@@ -76,7 +72,7 @@ func asUploadError(err error) *uploadError {
 
 // validate checks a start message against the limits; the content type is
 // normalised (lower case, parameters dropped).
-func (m *uploadStart) validate(cfg *UploadConfig) *uploadError {
+func (m *uploadStart) validate(cfg *Config) *uploadError {
 	switch {
 	case len(m.ID) > 64:
 		return upErr(400, "upload_invalid", "id over 64 bytes")
@@ -156,33 +152,6 @@ func parseChunk(msg []byte) (id []byte, off int64, data []byte, err error) {
 		return nil, 0, nil, errBadChunk
 	}
 	return id, int64(o), msg[2+n+8:], nil
-}
-
-func readyPayload(uploadID string, offset int64, chunk int, id string) []byte {
-	b, _ := json.Marshal(struct {
-		Type      string `json:"type"`
-		UploadID  string `json:"uploadId"`
-		Offset    int64  `json:"offset"`
-		ChunkSize int    `json:"chunkSize"`
-		ID        string `json:"id,omitempty"`
-	}{"upload.ready", uploadID, offset, chunk, id})
-	return b
-}
-
-func progressPayload(uploadID string, offset int64) []byte {
-	return []byte(`{"type":"upload.progress","uploadId":"` + uploadID + `","offset":` + strconv.FormatInt(offset, 10) + `}`)
-}
-
-// uploadDone is upload.done, and the last PUT's answer.
-type uploadDone struct {
-	Type     string `json:"type,omitempty"`
-	UploadID string `json:"uploadId"`
-	Offset   int64  `json:"offset,omitempty"`
-	Done     bool   `json:"done,omitempty"`
-	Size     int64  `json:"size"`
-	SHA256   string `json:"sha256"`
-	Seq      int64  `json:"seq"`
-	ID       string `json:"id,omitempty"`
 }
 
 // completedEvent is the data of the upload.completed event.

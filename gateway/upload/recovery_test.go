@@ -1,4 +1,4 @@
-package gateway
+package upload_test
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/upload"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 	"github.com/rtgw/realtime/store"
 	"github.com/rtgw/realtime/store/files"
@@ -28,7 +30,7 @@ func interruptedCompletion(t *testing.T, h *harness, dir, org, user string, data
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	rec := store.Upload{ID: newUploadID(), User: user, Name: "r.pdf", Size: int64(len(data)), ContentType: "application/pdf", SHA256: sha(data), Owner: "crashed-node"}
+	rec := store.Upload{ID: upload.NewID(), User: user, Name: "r.pdf", Size: int64(len(data)), ContentType: "application/pdf", SHA256: sha(data), Owner: "crashed-node"}
 	if err := h.log.StartUpload(ctx, org, rec, time.Hour, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +91,7 @@ func TestUploadInterruptedCompletionFinishedByResume(t *testing.T) {
 // error frame, not a 1009 close, though they exceed the 64 KiB message
 // limit.
 func TestUploadChunksAfterEndDoNotClose(t *testing.T) {
-	h := uploadHarness(t, nil, t.TempDir(), func(u *UploadConfig) { u.ChunkBytes = 128 << 10 })
+	h := uploadHarness(t, nil, t.TempDir(), func(u *upload.Config) { u.ChunkBytes = 128 << 10 })
 	org := "org-late"
 	c, _ := h.connect(org, "alice", map[string]any{"services": []string{"documents"}})
 	data := randomBytes(1<<20, 22)
@@ -138,7 +140,7 @@ func TestUploadTakeoverOfHTTPWriter(t *testing.T) {
 	if _, err := pw.Write(data[:512<<10]); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 5*time.Second, "the PUT to be writing", func() bool { return h.srv.uploads.get(org, id) != nil })
+	testutil.Eventually(t, 5*time.Second, "the PUT to be writing", func() bool { return h.metric("realtime_uploads_active") == 1 })
 	c, _ := h.connect(org, "alice", map[string]any{"services": []string{"documents"}})
 	c.Send(map[string]any{"type": "upload.resume", "uploadId": id})
 	r := nextUpload(t, c, true)
@@ -162,7 +164,7 @@ func TestUploadTakeoverOfHTTPWriter(t *testing.T) {
 // is released on the node: the client is told, the slot and file are
 // freed.
 func TestUploadIdleOnLiveConnectionReleased(t *testing.T) {
-	h := uploadHarness(t, nil, t.TempDir(), func(u *UploadConfig) { u.Expiry = 300 * time.Millisecond })
+	h := uploadHarness(t, nil, t.TempDir(), func(u *upload.Config) { u.Expiry = 300 * time.Millisecond })
 	org := "org-idle"
 	c, _ := h.connect(org, "alice", map[string]any{"services": []string{"documents"}})
 	data := randomBytes(1000, 24)
@@ -172,7 +174,7 @@ func TestUploadIdleOnLiveConnectionReleased(t *testing.T) {
 	if m.Type != "error" || m.Code != "upload_not_found" || m.UploadID != r.UploadID || !strings.Contains(m.Message, "expired") {
 		t.Fatalf("idle upload: %s", m.Raw)
 	}
-	waitFor(t, 5*time.Second, "the node's slot freed", func() bool { return h.srv.uploads.len() == 0 })
+	testutil.Eventually(t, 5*time.Second, "the node's slot freed", func() bool { return h.metric("realtime_uploads_active") == 0 })
 }
 
 // A takeover by another connection on the same node is reported to the
@@ -211,10 +213,10 @@ func TestUploadSameNodeTakeoverReported(t *testing.T) {
 // resume ends the upload for good and frees its slot instead of leaving it
 // "completing" forever; GET of a completing upload is 409, not 404.
 func TestUploadCompletingWithoutBytesEnds(t *testing.T) {
-	h := uploadHarness(t, nil, t.TempDir(), func(u *UploadConfig) { u.MaxPerUser = 1 })
+	h := uploadHarness(t, nil, t.TempDir(), func(u *upload.Config) { u.MaxPerUser = 1 })
 	org := "org-gone"
 	ctx := context.Background()
-	rec := store.Upload{ID: newUploadID(), User: "alice", Name: "g.pdf", Size: 10, ContentType: "application/pdf", SHA256: sha([]byte("0123456789")), Owner: "x"}
+	rec := store.Upload{ID: upload.NewID(), User: "alice", Name: "g.pdf", Size: 10, ContentType: "application/pdf", SHA256: sha([]byte("0123456789")), Owner: "x"}
 	if err := h.log.StartUpload(ctx, org, rec, time.Hour, 1); err != nil {
 		t.Fatal(err)
 	}

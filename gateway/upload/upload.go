@@ -1,4 +1,4 @@
-package gateway
+package upload
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 	"github.com/rtgw/realtime/store/files"
 )
@@ -30,11 +31,11 @@ const progressEvery = 250 * time.Millisecond
 // owns the upload — is what a resume continues from. Bytes past the last
 // commit are simply sent again.
 type upload struct {
-	s    *Server
+	svc  *Service
 	org  string
 	rec  store.Upload // Owner is this writer's token; read-only once attached
 	part files.Part   // closed by release; nil when a resume found every byte committed
-	c    *conn        // the connection feeding it; nil for HTTP
+	c    Conn         // the connection feeding it; nil for HTTP
 	ref  string       // the client's id for upload.start, echoed back
 
 	// stopped is set once the upload takes no more chunks (closing or
@@ -105,11 +106,11 @@ func (p *chunkPool) put(b *[]byte) {
 // enqueue hands a chunk (copied) to the upload workers; false when the
 // upload ended meanwhile.
 func (u *upload) enqueue(off int64, data []byte) bool {
-	b := u.s.chunks.get(data)
+	b := u.svc.chunks.get(data)
 	u.mu.Lock()
 	if u.ended || u.closing {
 		u.mu.Unlock()
-		u.s.chunks.put(b)
+		u.svc.chunks.put(b)
 		return false
 	}
 	u.queue = append(u.queue, chunk{off: off, buf: b})
@@ -118,7 +119,7 @@ func (u *upload) enqueue(off int64, data []byte) bool {
 	u.mu.Unlock()
 	u.touched.Store(time.Now().UnixNano())
 	if u.c != nil {
-		u.c.upBuffered.Add(int64(len(data)))
+		u.svc.hold(u.c, len(data))
 	}
 	if start {
 		u.schedule()
@@ -151,8 +152,8 @@ func (u *upload) detach() {
 // does not wait, except when the node is stopping.
 func (u *upload) schedule() {
 	select {
-	case u.s.uploadWork <- u:
-	case <-u.s.stop:
+	case u.svc.work <- u:
+	case <-u.svc.stop:
 	}
 }
 
@@ -203,7 +204,7 @@ func (u *upload) run() {
 func (u *upload) close() {
 	refused := u.commitQuietly() == errTakenOver // a takeover from another node
 	if t := u.takeover.Load(); u.c != nil && t != takeoverQuiet && (t == takeoverTell || refused) {
-		u.c.sendUploadError(errTakenOver, u.rec.ID) // dropped if the connection closed
+		sendError(u.c, errTakenOver, u.rec.ID) // dropped if the connection closed
 	}
 	u.release()
 }
@@ -223,9 +224,9 @@ func (u *upload) finishLater() {
 
 func (u *upload) doneWith(ch chunk) {
 	n := len(*ch.buf)
-	u.s.chunks.put(ch.buf)
+	u.svc.chunks.put(ch.buf)
 	if u.c != nil {
-		u.c.unbuffer(n)
+		u.svc.release(u.c, n)
 	}
 }
 
@@ -239,10 +240,10 @@ func (u *upload) dropChunks(q []chunk) {
 // completes the upload with its last byte.
 func (u *upload) write(off int64, data []byte) error {
 	if _, err := u.part.WriteAt(data, off); err != nil {
-		u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload storage write failed")
+		u.svc.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload storage write failed")
 		return upErr(503, "upload_failed", "storage write failed; retry with upload.resume")
 	}
-	u.s.metrics.uploads.bytes.Add(len(data))
+	u.svc.metrics.bytes.Add(len(data))
 	u.written = off + int64(len(data))
 	if u.written == u.rec.Size {
 		return u.complete()
@@ -260,18 +261,18 @@ func (u *upload) commit(report bool) error {
 	// nothing to sync, and the commit still claims the completion.
 	if u.part != nil {
 		if err := u.part.Sync(); err != nil {
-			u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload fsync failed")
+			u.svc.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload fsync failed")
 			return upErr(503, "upload_failed", "storage sync failed; retry with upload.resume")
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), u.s.cfg.RedisTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), u.svc.opts.RedisTimeout)
 	defer cancel()
-	if err := u.s.cfg.Uploads.State.CommitUpload(ctx, u.org, u.rec, u.written, u.s.cfg.Uploads.Expiry); err != nil {
+	if err := u.svc.cfg.State.CommitUpload(ctx, u.org, u.rec, u.written, u.svc.cfg.Expiry); err != nil {
 		return u.stateError(err)
 	}
 	u.committed, u.lastCommit = u.written, time.Now()
 	if report && u.c != nil {
-		u.c.send(controlFrameText(progressPayload(u.rec.ID, u.committed)))
+		u.c.SendText(message.UploadProgress(u.rec.ID, u.committed))
 	}
 	return nil
 }
@@ -292,7 +293,7 @@ func (u *upload) stateError(err error) *uploadError {
 	case errors.Is(err, store.ErrUploadNotFound):
 		return upErr(404, "upload_not_found", "upload expired or was aborted")
 	}
-	u.s.metrics.redisErrors.Inc()
+	u.svc.redisError()
 	return upErr(503, "upload_failed", "upload state unavailable; retry with upload.resume")
 }
 
@@ -311,8 +312,8 @@ func (u *upload) complete() error {
 	if err := u.commit(false); err != nil {
 		return err
 	}
-	st := u.s.cfg.Uploads.Storage
-	ctx, cancel := context.WithTimeout(context.Background(), u.s.cfg.RedisTimeout)
+	st := u.svc.cfg.Storage
+	ctx, cancel := context.WithTimeout(context.Background(), u.svc.opts.RedisTimeout)
 	defer cancel()
 	if f, err := st.Open(u.org, u.rec.ID); err == nil {
 		f.Close() // moved into place before an interruption; checked then
@@ -329,10 +330,10 @@ func (u *upload) complete() error {
 // which frees its slot.
 func (u *upload) finalize(ctx context.Context) error {
 	fail := func(ue *uploadError) error {
-		if err := u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.s.cfg.Uploads.KeepDone); err != nil {
+		if err := u.svc.cfg.State.FinishUpload(ctx, u.org, u.rec, store.UploadFailed, 0, u.svc.cfg.KeepDone); err != nil {
 			return u.stateError(err) // another owner decides; keep the bytes
 		}
-		_ = u.s.cfg.Uploads.Storage.RemovePart(u.org, u.rec.ID)
+		_ = u.svc.cfg.Storage.RemovePart(u.org, u.rec.ID)
 		return ue
 	}
 	if u.part == nil {
@@ -340,7 +341,7 @@ func (u *upload) finalize(ctx context.Context) error {
 	}
 	h := sha256.New()
 	src := io.TeeReader(io.NewSectionReader(u.part, 0, u.rec.Size), h)
-	err := u.s.cfg.Uploads.Storage.Finalize(u.org, u.rec.ID, src, func() error {
+	err := u.svc.cfg.Storage.Finalize(u.org, u.rec.ID, src, func() error {
 		if hex.EncodeToString(h.Sum(nil)) != u.rec.SHA256 {
 			return errHashMismatch
 		}
@@ -350,7 +351,7 @@ func (u *upload) finalize(ctx context.Context) error {
 	case errors.Is(err, errHashMismatch):
 		return fail(upErr(422, "upload_hash_mismatch", "the stored bytes' SHA-256 is "+hex.EncodeToString(h.Sum(nil))+", not the declared one; upload deleted"))
 	case err != nil:
-		u.s.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload finalize failed")
+		u.svc.log.Error().Err(err).Str("org", u.org).Str("upload", u.rec.ID).Msg("upload finalize failed")
 		return upErr(503, "upload_failed", "storage failed; retry with upload.resume")
 	}
 	return nil
@@ -362,18 +363,18 @@ func (u *upload) finalize(ctx context.Context) error {
 func (u *upload) publishCompleted(ctx context.Context) error {
 	data, _ := json.Marshal(completedEvent{UploadID: u.rec.ID, Name: u.rec.Name, Size: u.rec.Size,
 		SHA256: u.rec.SHA256, ContentType: u.rec.ContentType, User: u.rec.User})
-	seq, _, err := u.s.cfg.Log.Publish(ctx, u.org, store.Input{Service: "documents", Type: "upload.completed", Data: data})
+	seq, _, err := u.svc.opts.Log.Publish(ctx, u.org, store.Input{Service: "documents", Type: "upload.completed", Data: data})
 	if err != nil {
-		u.s.metrics.redisErrors.Inc()
+		u.svc.redisError()
 		return upErr(503, "upload_failed", "could not publish the completion; retry with upload.resume")
 	}
-	if err := u.s.cfg.Uploads.State.FinishUpload(ctx, u.org, u.rec, store.UploadDone, seq, u.s.cfg.Uploads.KeepDone); err != nil {
+	if err := u.svc.cfg.State.FinishUpload(ctx, u.org, u.rec, store.UploadDone, seq, u.svc.cfg.KeepDone); err != nil {
 		return u.stateError(err)
 	}
-	u.s.metrics.uploads.result("done")
+	u.svc.metrics.result("done")
 	u.rec.Seq, u.rec.Status = seq, store.UploadDone
 	if u.c != nil {
-		u.c.send(controlFrameText(donePayload(u.rec, u.ref)))
+		u.c.SendText(donePayload(u.rec, u.ref))
 	}
 	u.release()
 	return nil
@@ -381,8 +382,7 @@ func (u *upload) publishCompleted(ctx context.Context) error {
 
 // donePayload is upload.done for a finished upload; ref is the client's id.
 func donePayload(rec store.Upload, ref string) []byte {
-	b, _ := json.Marshal(uploadDone{Type: "upload.done", UploadID: rec.ID, Size: rec.Size, SHA256: rec.SHA256, Seq: rec.Seq, ID: ref})
-	return b
+	return message.UploadDone{Type: "upload.done", UploadID: rec.ID, Size: rec.Size, SHA256: rec.SHA256, Seq: rec.Seq, ID: ref}.Bytes()
 }
 
 // stop ends the upload on this node after an error, telling the client.
@@ -392,9 +392,9 @@ func (u *upload) stop(err error) {
 	ended := u.ended // aborted or taken over meanwhile: nothing to report
 	u.mu.Unlock()
 	if !ended {
-		u.s.metrics.uploads.result(ue.Code)
+		u.svc.metrics.result(ue.Code)
 		if c := u.c; c != nil {
-			c.sendUploadError(ue, u.rec.ID)
+			sendError(c, ue, u.rec.ID)
 		}
 	}
 	u.release()
@@ -415,10 +415,10 @@ func (u *upload) release() {
 	u.mu.Unlock()
 	u.dropChunks(q)
 	if c := u.c; c != nil {
-		c.forgetUpload(u)
+		c.Uploads().forget(u)
 	}
 	if u.part != nil {
 		_ = u.part.Close()
 	}
-	u.s.uploads.remove(u)
+	u.svc.active.remove(u)
 }

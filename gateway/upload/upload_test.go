@@ -1,4 +1,4 @@
-package gateway
+package upload_test
 
 import (
 	"bytes"
@@ -18,26 +18,11 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/klauspost/compress/flate"
 
+	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
-	"github.com/rtgw/realtime/store/files"
 )
-
-// uploadHarness is a node with uploads stored in dir (shared by nodes
-// given the same dir and Redis).
-func uploadHarness(t testing.TB, redis *redistest.Server, dir string, tune func(*UploadConfig)) *harness {
-	t.Helper()
-	d, err := files.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newHarness(t, harnessOpts{redis: redis, cfg: func(c *Config) {
-		c.Uploads = UploadConfig{Storage: d, ChunkBytes: 64 << 10}
-		if tune != nil {
-			tune(&c.Uploads)
-		}
-	}})
-}
 
 func randomBytes(n int, seed uint64) []byte {
 	r := rand.New(rand.NewPCG(seed, seed))
@@ -88,7 +73,7 @@ func TestUploadOverWebSocket(t *testing.T) {
 	data := randomBytes(3<<20+123, 1)
 	up.Send(startMsg("report.pdf", data, "application/pdf"))
 	ready := nextUpload(t, up, false)
-	if ready.Type != "upload.ready" || ready.Offset != 0 || ready.ChunkSize != 64<<10 || ready.ID != "c-1" || !validUploadID(ready.UploadID) {
+	if ready.Type != "upload.ready" || ready.Offset != 0 || ready.ChunkSize != 64<<10 || ready.ID != "c-1" || !upload.ValidID(ready.UploadID) {
 		t.Fatalf("ready: %s", ready.Raw)
 	}
 	sendChunks(up, ready.UploadID, data, 0, len(data), ready.ChunkSize)
@@ -114,11 +99,11 @@ func TestUploadOverWebSocket(t *testing.T) {
 		}
 	}
 	ev := watcher.Events(1)[0]
-	var d completedEvent
+	var d upload.CompletedEvent
 	if err := json.Unmarshal([]byte(ev.Data), &d); err != nil {
 		t.Fatal(err)
 	}
-	want := completedEvent{UploadID: ready.UploadID, Name: "report.pdf", Size: int64(len(data)), SHA256: sha(data), ContentType: "application/pdf", User: "alice"}
+	want := upload.CompletedEvent{UploadID: ready.UploadID, Name: "report.pdf", Size: int64(len(data)), SHA256: sha(data), ContentType: "application/pdf", User: "alice"}
 	if ev.Service != "documents" || ev.Type != "upload.completed" || ev.Seq != done.Seq || d != want {
 		t.Fatalf("event %+v data %+v, want %+v", ev, d, want)
 	}
@@ -175,7 +160,7 @@ func TestUploadResumesOnAnotherNode(t *testing.T) {
 	}
 	c1.NC.Close()
 	// What node A received is stored and committed after the disconnect.
-	waitFor(t, 10*time.Second, "the received half committed", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the received half committed", func() bool {
 		rec, err := a.log.UploadInfo(context.Background(), org, ready.UploadID)
 		return err == nil && rec.Offset == int64(half)
 	})
@@ -239,7 +224,7 @@ func TestUploadWrongHashRejected(t *testing.T) {
 // Every refused start or chunk gets a specific error frame, counted, and
 // the connection stays open.
 func TestUploadLimits(t *testing.T) {
-	h := uploadHarness(t, nil, t.TempDir(), func(u *UploadConfig) {
+	h := uploadHarness(t, nil, t.TempDir(), func(u *upload.Config) {
 		u.MaxBytes = 1 << 20
 		u.MaxPerUser = 2
 		u.ContentTypes = []string{"application/pdf", "image/*"}
@@ -353,7 +338,7 @@ func deflateMessage(t *testing.T, p []byte) []byte {
 // upload chunks included: compressed starts and chunks work, with chunks
 // larger than the 64 KiB message limit once inflated.
 func TestUploadCompressedMessages(t *testing.T) {
-	h := uploadHarness(t, nil, t.TempDir(), func(u *UploadConfig) { u.ChunkBytes = 128 << 10 })
+	h := uploadHarness(t, nil, t.TempDir(), func(u *upload.Config) { u.ChunkBytes = 128 << 10 })
 	org := "org-deflate"
 	c := wstest.Dial(t, h.wsURL+"?access_token="+h.token(org, "alice"), wstest.Options{Deflate: true})
 	if !c.Deflate {
@@ -363,14 +348,14 @@ func TestUploadCompressedMessages(t *testing.T) {
 	c.Expect("ack")
 	data := bytes.Repeat([]byte("compressible document text "), 40000) // ~1 MB
 	start, _ := json.Marshal(startMsg("a.txt", data, "text/plain"))
-	rawFrame(t, c, true, ws.Rsv(true, false, false), ws.OpText, true, deflateMessage(t, start))
+	wstest.SendFrame(t, c, true, ws.Rsv(true, false, false), ws.OpText, true, deflateMessage(t, start))
 	r := nextUpload(t, c, false)
 	if r.Type != "upload.ready" {
 		t.Fatalf("compressed start: %s", r.Raw)
 	}
 	for off := 0; off < len(data); off += r.ChunkSize {
 		msg := wstest.Chunk(r.UploadID, int64(off), data[off:min(off+r.ChunkSize, len(data))])
-		rawFrame(t, c, true, ws.Rsv(true, false, false), ws.OpBinary, true, deflateMessage(t, msg))
+		wstest.SendFrame(t, c, true, ws.Rsv(true, false, false), ws.OpBinary, true, deflateMessage(t, msg))
 	}
 	if m := nextUpload(t, c, true); m.Type != "upload.done" || m.SHA256 != sha(data) {
 		t.Fatalf("compressed chunks: %s", m.Raw)
