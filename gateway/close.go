@@ -3,6 +3,8 @@ package gateway
 import (
 	"net"
 	"time"
+
+	"github.com/rtgw/realtime/gateway/message"
 )
 
 // closeWith starts a graceful close: an error frame (for error codes), then
@@ -37,10 +39,10 @@ func (c *conn) queueCloseLocked(d *Disconnect) {
 	switch d.Code {
 	case CloseNormal, CloseGoingAway:
 	case CloseFallback:
-		f := controlFrameText(fallbackPayload(d.Message))
+		f := controlFrameText(message.Fallback(d.Message))
 		c.out.push(f, len(f.plain))
 	default:
-		f := controlFrameText(errorPayload(d.Code.String(), d.Message))
+		f := controlFrameText(message.Error(d.Code.String(), d.Message))
 		c.out.push(f, len(f.plain))
 	}
 	f := closeFrame(d.Code, d.Message)

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/store"
@@ -129,22 +128,6 @@ func (s *Server) readAfter(ctx context.Context, t *orgTail, pos int64, epoch str
 		return nil, v, errReplayGap
 	}
 	return page.Events, v, nil
-}
-
-// appendFlatEvent writes one event as the fallback transports carry it:
-// {"seq":n,"service":"…","type":"…","data":…,"ts":"…"}.
-func appendFlatEvent(b []byte, ev store.Event) []byte {
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendInt(b, ev.Seq, 10)
-	b = append(b, `,"service":"`...)
-	b = append(b, ev.Service...)
-	b = append(b, `","type":"`...)
-	b = append(b, ev.Type...)
-	b = append(b, `","data":`...)
-	b = append(b, ev.Data...)
-	b = append(b, `,"ts":"`...)
-	b = appendTime(b, time.UnixMilli(ev.TS))
-	return append(b, `"}`...)
 }
 
 // tailFor attaches a fallback request to the org's tail, answering 503 when

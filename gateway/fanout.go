@@ -1,6 +1,9 @@
 package gateway
 
-import "github.com/rtgw/realtime/store"
+import (
+	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/store"
+)
 
 // maxEventsPerFrame bounds how many events one frame batches, so one frame
 // (and the time to write it) stays small even in a burst.
@@ -54,7 +57,7 @@ func (t *orgTail) emitLocked(run []store.Event, room string) {
 			continue
 		}
 		if f == nil {
-			t.buf = appendEvents(t.buf[:0], run)
+			t.buf = message.AppendEvents(t.buf[:0], run)
 			f = newFrame(t.buf, s.cfg.CompressThreshold)
 			f.ts, f.metrics = run[len(run)-1].TS, s.metrics
 			if f.deflated != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -77,7 +78,7 @@ func BenchmarkFrameEncode(b *testing.B) {
 	var buf []byte
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		buf = appendEvents(buf[:0], evs)
+		buf = message.AppendEvents(buf[:0], evs)
 		_ = newFrame(buf, 1024)
 	}
 }
@@ -85,7 +86,7 @@ func BenchmarkFrameEncode(b *testing.B) {
 // BenchmarkCompressOnceVsPerConn: compressing a 4 KiB frame once and sharing
 // it, against compressing it for each of 100 connections.
 func BenchmarkCompressOnceVsPerConn(b *testing.B) {
-	payload := appendEvents(nil, []store.Event{benchEvent(1, 4096)})
+	payload := message.AppendEvents(nil, []store.Event{benchEvent(1, 4096)})
 	b.Run("once", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

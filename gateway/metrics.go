@@ -8,6 +8,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/rollout"
 )
 
@@ -177,5 +178,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, errorMessage{Type: "error", Code: code, Message: msg})
+	writeJSON(w, status, message.Problem{Type: "error", Code: code, Message: msg})
 }

@@ -1,11 +1,10 @@
 package gateway
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
-	"time"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -28,7 +27,7 @@ type handshake struct {
 func parseHandshake(msg []byte, maxServices int) (handshake, error) {
 	var h handshake
 	if err := json.Unmarshal(msg, &h); err != nil {
-		return h, disconnect(CloseBadHandshake, "handshake is not valid JSON: "+jsonProblem(err))
+		return h, disconnect(CloseBadHandshake, "handshake is not valid JSON: "+message.JSONProblem(err))
 	}
 	return checkHandshake(h, maxServices)
 }
@@ -75,57 +74,9 @@ func checkHandshake(h handshake, maxServices int) (handshake, error) {
 // maxRooms caps the rooms one handshake may name per service.
 const maxRooms = 64
 
-// jsonProblem describes a decode error without echoing client input.
-func jsonProblem(err error) string {
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		return "syntax error at offset " + strconv.FormatInt(e.Offset, 10)
-	case *json.UnmarshalTypeError:
-		return "field " + strconv.Quote(e.Field) + " has the wrong type"
-	}
-	return "cannot decode"
-}
-
 // clientMessage is any message after the handshake.
 type clientMessage struct {
 	Type string `json:"type"`
-}
-
-const rfc3339Milli = "2006-01-02T15:04:05.000Z07:00"
-
-func appendTime(b []byte, t time.Time) []byte {
-	return t.UTC().AppendFormat(b, rfc3339Milli)
-}
-
-// appendEvents appends an event frame's payload for evs, which must be
-// consecutive events of one service:
-//
-//	{"type":"event","service":"finance","seq":N,"events":[{"seq":n,"type":"…","data":…,"ts":"…"}]}
-//
-// Service and type are validated at publish time to a charset that needs no
-// JSON escaping; data is valid JSON (see eventData).
-func appendEvents(b []byte, evs []store.Event) []byte {
-	last := evs[len(evs)-1]
-	b = append(b, `{"type":"event","service":"`...)
-	b = append(b, last.Service...)
-	b = append(b, `","seq":`...)
-	b = strconv.AppendInt(b, last.Seq, 10)
-	b = append(b, `,"events":[`...)
-	for i, ev := range evs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `{"seq":`...)
-		b = strconv.AppendInt(b, ev.Seq, 10)
-		b = append(b, `,"type":"`...)
-		b = append(b, ev.Type...)
-		b = append(b, `","data":`...)
-		b = append(b, ev.Data...)
-		b = append(b, `,"ts":"`...)
-		b = appendTime(b, time.UnixMilli(ev.TS))
-		b = append(b, `"}`...)
-	}
-	return append(b, "]}"...)
 }
 
 // sanitizeEvent makes an event safe to splice into a frame: data that is not
@@ -143,39 +94,4 @@ func sanitizeEvent(ev *store.Event) {
 	if !store.ValidName(ev.Type) {
 		ev.Type = "invalid"
 	}
-}
-
-type ackMessage struct {
-	Type      string `json:"type"`
-	Seq       int64  `json:"seq"`
-	Epoch     string `json:"epoch"`
-	Recovered *bool  `json:"recovered,omitempty"`
-	Timestamp string `json:"timestamp"`
-}
-
-func ackPayload(seq int64, epoch string, recovered *bool, now time.Time) []byte {
-	b, _ := json.Marshal(ackMessage{
-		Type: "ack", Seq: seq, Epoch: epoch, Recovered: recovered,
-		Timestamp: string(appendTime(nil, now)),
-	})
-	return b
-}
-
-type errorMessage struct {
-	Type    string `json:"type"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-func errorPayload(code, msg string) []byte {
-	b, _ := json.Marshal(errorMessage{Type: "error", Code: code, Message: msg})
-	return b
-}
-
-func pingPayload(now time.Time) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"type":"ping","timestamp":"`)
-	b.Write(appendTime(nil, now))
-	b.WriteString(`"}`)
-	return b.Bytes()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -76,7 +77,7 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 	ok := true
 	flush := func() {
 		if len(run) > 0 && ok {
-			f := newFrame(appendEvents(nil, run), c.s.compressThreshold(c))
+			f := newFrame(message.AppendEvents(nil, run), c.s.compressThreshold(c))
 			if ok = c.sendPaced(f); ok {
 				n += len(run)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -27,7 +28,7 @@ func (c *conn) onMessage(op ws.OpCode, msg []byte) error {
 	}
 	var m clientMessage
 	if err := json.Unmarshal(msg, &m); err != nil {
-		c.sendError("bad_message", "message is not valid JSON: "+jsonProblem(err))
+		c.sendError("bad_message", "message is not valid JSON: "+message.JSONProblem(err))
 		return nil
 	}
 	switch m.Type {
@@ -39,20 +40,16 @@ func (c *conn) onMessage(op ws.OpCode, msg []byte) error {
 	case "upload.start", "upload.resume", "upload.abort":
 		c.s.uploads.Message(c, m.Type, msg)
 	case "ping":
-		c.send(controlFrameText(pingReply(time.Now())))
+		c.SendText(message.Pong(time.Now()))
 	default:
 		c.sendError("unknown_type", "unknown message type")
 	}
 	return nil
 }
 
-func pingReply(now time.Time) []byte {
-	return append(append([]byte(`{"type":"pong","timestamp":"`), appendTime(nil, now)...), `"}`...)
-}
-
 // sendError reports a problem without closing the connection.
 func (c *conn) sendError(code, msg string) {
-	c.send(controlFrameText(errorPayload(code, msg)))
+	c.SendText(message.Error(code, msg))
 }
 
 // handshake takes the client's first message on the reader: it validates
@@ -116,7 +113,7 @@ func (c *conn) join(h handshake) error {
 	if recovered != nil && *recovered {
 		c.s.metrics.replaySize.Update(float64(head.Seq - pos))
 	}
-	c.send(controlFrameText(ackPayload(pos, head.Epoch, recovered, time.Now())))
+	c.SendText(message.Ack(pos, head.Epoch, recovered, time.Now()))
 	services := dedupe(h.Services)
 	if len(page) > 0 {
 		c.replay(page, services)

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
+	"github.com/rtgw/realtime/gateway/message"
 )
 
 // pingControl is a WebSocket ping with no payload. Browsers answer it with a
@@ -80,7 +82,7 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 		c.destroy()
 	case due:
 		if ping == nil {
-			ping = newFrame(pingPayload(now), -1)
+			ping = newFrame(message.Ping(now), -1)
 		}
 		c.send(ping)
 		c.send(pingControl)

@@ -3,9 +3,9 @@ package gateway
 import (
 	"encoding/json"
 	"maps"
-	"strconv"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -87,8 +87,7 @@ func (t *orgTail) signal(e store.Ephemeral) {
 			continue
 		}
 		if f == nil {
-			f = newFrame([]byte(`{"type":`+strconv.Quote(e.Kind)+`,"service":`+strconv.Quote(e.Service)+
-				`,"room":`+strconv.Quote(e.Room)+`,"user":`+strconv.Quote(e.User)+`}`), -1)
+			f = newFrame(message.Signal(e.Kind, e.Service, e.Room, e.User), -1)
 		}
 		c.send(f)
 	}
@@ -108,7 +107,7 @@ func (t *orgTail) presenceSignal(e store.Ephemeral) {
 				continue
 			}
 			if f == nil {
-				f = newFrame(presenceFrame(e), -1)
+				f = newFrame(message.Presence(e.Room, e.User, e.Kind == "presence.join"), -1)
 			}
 			c.send(f)
 		}

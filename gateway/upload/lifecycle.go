@@ -119,4 +119,3 @@ func (s *Service) abort(org, user, id string) *uploadError {
 	s.metrics.result("aborted")
 	return nil
 }
-

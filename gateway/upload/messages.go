@@ -148,4 +148,3 @@ func quoteShort(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
-

@@ -68,4 +68,3 @@ func (r *uploadRegistry) len() int {
 	defer r.mu.Unlock()
 	return len(r.m)
 }
-

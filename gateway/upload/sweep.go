@@ -38,4 +38,3 @@ func (s *Service) releaseIdle(now time.Time) {
 		u.detach()
 	}
 }
-
