@@ -105,7 +105,7 @@ func (c *conn) destroy() {
 		c.s.presenceChange(c, -1)
 	}
 	if tail != nil {
-		tail.leave(c, services)
+		tail.unsubscribe(c, services)
 	}
 	c.s.metrics.active.Dec()
 	if e := c.s.log.Debug(); e.Enabled() {

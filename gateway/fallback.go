@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/store"
@@ -144,4 +145,19 @@ func (s *Server) tailFor(w http.ResponseWriter, org string) (*orgTail, bool) {
 
 func writeUnavailable(w http.ResponseWriter) {
 	writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+}
+
+// waitChange blocks until ch closes, timeout passes, done closes, or the
+// server stops. It reports whether the tail moved.
+func (s *Server) waitChange(ch <-chan struct{}, timeout time.Duration, done <-chan struct{}) bool {
+	tm := time.NewTimer(timeout)
+	defer tm.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-tm.C:
+	case <-done:
+	case <-s.drain:
+	}
+	return false
 }

@@ -13,18 +13,18 @@ import (
 // benchTail builds an org tail with n subscribed connections that have no
 // sockets: it measures fan-out itself (encode once, enqueue n times), not
 // the kernel.
-func benchTail(b *testing.B, n int) (*orgTail, []*conn) {
+func benchTail(b *testing.B, n int) (*orgTail, []*conn, *Server) {
 	s := &Server{metrics: newServerMetrics(), writers: newWorkQueue(linkWrite)}
 	s.cfg.OutboundQueueBytes = 1 << 20
 	s.cfg.CompressThreshold = 1024
-	s.hub = newHub(s)
+	s.hub = newHub(&tailEnv{cfg: &s.cfg, metrics: s.metrics}, s.spawn)
 	t := newOrgTail(s.hub, "bench")
 	conns := make([]*conn, n)
 	for i := range conns {
 		conns[i] = &conn{id: uint64(i), s: s, state: stateActive}
-		t.subscribeLocked(conns[i], []string{"finance"})
+		t.addSubscriberLocked(conns[i], []string{"finance"})
 	}
-	return t, conns
+	return t, conns, s
 }
 
 // drain plays the writer: it consumes every queued byte without I/O.
@@ -48,7 +48,7 @@ func benchEvent(seq int64, size int) store.Event {
 func BenchmarkFanout(b *testing.B) {
 	for _, n := range []int{1, 100, 10000} {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			t, conns := benchTail(b, n)
+			t, conns, s := benchTail(b, n)
 			batch := []store.Event{benchEvent(0, 200)}
 			// The writers lag by up to 16 events: queues hold a few
 			// frames, as on a busy node.
@@ -57,14 +57,14 @@ func BenchmarkFanout(b *testing.B) {
 				batch[0].Seq = int64(i + 1)
 				t.fanout(batch)
 			}
-			drain(t.h.s, conns)
+			drain(s, conns)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				batch[0].Seq = int64(i + 2*drainEvery + 1)
 				t.fanout(batch)
 				if i%drainEvery == 0 {
-					drain(t.h.s, conns)
+					drain(s, conns)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/conn")

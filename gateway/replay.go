@@ -29,7 +29,7 @@ func (c *conn) attach(pos int64, epoch string, services []string) error {
 	}
 	epochRetries := 0
 	for {
-		behind, changed, err := t.join(c, pos, epoch, services)
+		behind, changed, err := t.subscribe(c, pos, epoch, services)
 		if errors.Is(err, errEpochMismatch) && epochRetries < 2 {
 			epochRetries++
 			t.poke()
@@ -84,7 +84,7 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 		}
 		run, fr = run[:0], frameRun{}
 	}
-	maxBytes := c.s.maxFrameBytes()
+	maxBytes := maxFrameBytes(&c.s.cfg)
 	for i := range page {
 		ev := page[i]
 		if !contains(services, ev.Service) {

@@ -79,7 +79,8 @@ func New(cfg Config) (*Server, error) {
 		stop:    make(chan struct{}),
 		drain:   make(chan struct{}),
 	}
-	s.hub = newHub(s)
+	env := &tailEnv{log: s.cfg.Log, cfg: &s.cfg, metrics: s.metrics, logger: s.log, stop: s.stop}
+	s.hub = newHub(env, s.spawn)
 	s.origins = newOriginPolicy(cfg.AllowedOrigins)
 	s.limits = newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
 	s.handshakeRate = newKeyRate(cfg.HandshakeRate, cfg.HandshakeBurst)
@@ -104,6 +105,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.feed = cfg.Log.Watch(s.hub.onEvent, s.hub.onSubscribed, s.hub.onEphemeral)
+	env.feed = s.feed
 	s.spawn(func() { _ = s.rpoll.Run() })
 	s.spawn(func() { _ = s.wpoll.Run() })
 	startWorkers(s.readers, cfg.Workers, newReadState, (*conn).serveRead)

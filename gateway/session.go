@@ -2,55 +2,12 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
-
-	"github.com/gobwas/ws"
 
 	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
-
-// onMessage handles one complete client message.
-func (c *conn) onMessage(op ws.OpCode, msg []byte) error {
-	st := c.currentState()
-	switch {
-	case st >= stateClosing:
-		return nil // draining until the peer's close; ignore data
-	case op != ws.OpText && st == stateHandshake:
-		return disconnect(CloseBadHandshake, "the handshake must be a JSON text message")
-	case op != ws.OpText:
-		c.s.uploads.Chunk(c, msg)
-		return nil
-	case st == stateHandshake:
-		return c.handshake(msg)
-	}
-	var m clientMessage
-	if err := json.Unmarshal(msg, &m); err != nil {
-		c.sendError("bad_message", "message is not valid JSON: "+message.JSONProblem(err))
-		return nil
-	}
-	switch m.Type {
-	case "pong":
-	case "publish":
-		c.publish(msg)
-	case "typing":
-		c.typing(msg)
-	case "upload.start", "upload.resume", "upload.abort":
-		c.s.uploads.Message(c, m.Type, msg)
-	case "ping":
-		c.SendText(message.Pong(time.Now()))
-	default:
-		c.sendError("unknown_type", "unknown message type")
-	}
-	return nil
-}
-
-// sendError reports a problem without closing the connection.
-func (c *conn) sendError(code, msg string) {
-	c.SendText(message.Error(code, msg))
-}
 
 // handshake takes the client's first message on the reader: it validates
 // and authorises it, then hands the connection to a joiner, since joining

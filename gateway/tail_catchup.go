@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"time"
 
 	"github.com/rtgw/realtime/store"
@@ -54,26 +53,20 @@ func (t *orgTail) take(n notification) {
 
 const maxBatch = 256
 
-func (t *orgTail) lastSeq() int64 {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.seq
-}
-
 // catchUp reads everything after the tail's position from the log. It runs
 // after a resubscribe, a dropped notification or a detected gap. On a Redis
 // error it retries on the next tick; the position does not move, so nothing
 // is skipped.
 func (t *orgTail) catchUp() {
-	s := t.h.s
+	env := t.env
 	t.needCatch = false
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
+		ctx, cancel := env.redisCtx()
 		from := t.lastSeq()
-		p, err := s.cfg.Log.ReadAfter(ctx, t.org, from, s.cfg.ReplayPageSize)
+		p, err := env.log.ReadAfter(ctx, t.org, from, env.cfg.ReplayPageSize)
 		cancel()
 		if err != nil {
-			s.metrics.redisErrors.Inc()
+			env.metrics.redisErrors.Inc()
 			t.needCatch = true
 			return
 		}
@@ -97,7 +90,7 @@ func (t *orgTail) catchUp() {
 			return
 		}
 		t.fanout(page)
-		if len(page) < s.cfg.ReplayPageSize {
+		if len(page) < env.cfg.ReplayPageSize {
 			return
 		}
 	}
@@ -107,9 +100,9 @@ func (t *orgTail) catchUp() {
 // was flushed is noticed here (after a resubscribe) rather than at the next
 // publish.
 func (t *orgTail) checkEpoch() {
-	ctx, cancel := context.WithTimeout(context.Background(), t.h.s.cfg.RedisTimeout)
+	ctx, cancel := t.env.redisCtx()
 	defer cancel()
-	head, err := t.h.s.cfg.Log.Head(ctx, t.org)
+	head, err := t.env.log.Head(ctx, t.org)
 	if err != nil {
 		t.needCatch = true
 		return
@@ -119,12 +112,12 @@ func (t *orgTail) checkEpoch() {
 		// acknowledged writes, or an old snapshot was restored): its next
 		// publishes would reuse seqs clients already applied. A new epoch
 		// makes every such client resync, here and on every other node.
-		if _, err := t.h.s.cfg.Log.RotateEpoch(ctx, t.org, head.Epoch); err != nil {
-			t.h.s.metrics.redisErrors.Inc()
+		if _, err := t.env.log.RotateEpoch(ctx, t.org, head.Epoch); err != nil {
+			t.env.metrics.redisErrors.Inc()
 			t.needCatch = true
 			return
 		}
-		t.h.s.log.Warn().Str("org", t.org).Int64("log_seq", head.Seq).Int64("delivered_seq", t.lastSeq()).
+		t.env.logger.Warn().Str("org", t.org).Int64("log_seq", head.Seq).Int64("delivered_seq", t.lastSeq()).
 			Msg("event log went backwards under the same epoch; rotated the epoch so clients resync")
 	}
 	if head.Epoch != t.epoch || head.Seq < t.lastSeq() {
@@ -141,16 +134,16 @@ func (t *orgTail) checkEpoch() {
 func (t *orgTail) resetEpoch() {
 	var head store.Head
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), t.h.s.cfg.RedisTimeout)
+		ctx, cancel := t.env.redisCtx()
 		var err error
-		head, err = t.h.s.cfg.Log.Head(ctx, t.org)
+		head, err = t.env.log.Head(ctx, t.org)
 		cancel()
 		if err == nil {
 			break
 		}
-		t.h.s.metrics.redisErrors.Inc()
+		t.env.metrics.redisErrors.Inc()
 		select {
-		case <-t.h.s.stop:
+		case <-t.env.stop:
 			return
 		case <-time.After(100 * time.Millisecond):
 		}

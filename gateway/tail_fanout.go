@@ -5,10 +5,6 @@ import (
 	"github.com/rtgw/realtime/store"
 )
 
-// maxEventsPerFrame bounds how many events one frame batches, so one frame
-// (and the time to write it) stays small even in a burst.
-const maxEventsPerFrame = 64
-
 // fanout delivers a contiguous batch (first seq = tail.seq+1) to the org's
 // subscribers on this node. Each run of consecutive events of one service
 // and one room (roomOf) is encoded — and compressed — once; every
@@ -25,7 +21,7 @@ func (t *orgTail) fanout(batch []store.Event) {
 	for i := range batch {
 		sanitizeEvent(&batch[i])
 	}
-	maxBytes := t.h.s.maxFrameBytes()
+	maxBytes := t.env.maxFrameBytes()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var run frameRun
@@ -47,7 +43,7 @@ func (t *orgTail) fanout(batch []store.Event) {
 // emitLocked encodes one run once — and only if a subscriber of its
 // service wants its room — and queues it on every such subscriber.
 func (t *orgTail) emitLocked(run []store.Event, room string) {
-	s := t.h.s
+	env := t.env
 	t.promoteLocked()
 	service := run[0].Service
 	var f *frame
@@ -58,16 +54,16 @@ func (t *orgTail) emitLocked(run []store.Event, room string) {
 		}
 		if f == nil {
 			t.buf = message.AppendEvents(t.buf[:0], run)
-			f = newFrame(t.buf, s.cfg.CompressThreshold)
-			f.ts, f.metrics = run[len(run)-1].TS, s.metrics
+			f = newFrame(t.buf, env.cfg.CompressThreshold)
+			f.ts, f.metrics = run[len(run)-1].TS, env.metrics
 			if f.deflated != nil {
-				s.metrics.compressed.Inc()
+				env.metrics.compressed.Inc()
 			}
 		}
 		c.send(f)
 		sent++
 	}
-	s.metrics.delivered.Add(sent * len(run))
+	env.metrics.delivered.Add(sent * len(run))
 	t.seq = run[len(run)-1].Seq
 }
 
@@ -82,39 +78,6 @@ func (t *orgTail) pendingAtLocked(pos int64) bool {
 	return false
 }
 
-// frameRun is the run of events being gathered into one frame. Its
-// service, room and size are kept as events are added, so deciding where a
-// frame ends costs O(1) per event. A single event larger than maxBytes
-// still travels, alone in its frame.
-type frameRun struct {
-	service, room string
-	n, bytes      int
-}
-
-// fits reports whether ev (in room) may join the run: same service and
-// room, under the event count and the byte bound.
-func (r *frameRun) fits(ev store.Event, room string, maxBytes int) bool {
-	return ev.Service == r.service && room == r.room && r.n < maxEventsPerFrame &&
-		r.bytes+len(ev.Data)+eventEnvelope <= maxBytes
-}
-
-func (r *frameRun) add(ev store.Event, room string) {
-	if r.n == 0 {
-		r.service, r.room = ev.Service, room
-	}
-	r.n++
-	r.bytes += len(ev.Data) + eventEnvelope
-}
-
-// eventEnvelope bounds the JSON around one event's data in a frame (seq,
-// type, ts, punctuation).
-const eventEnvelope = 128
-
-// maxFrameBytes bounds one frame, so that every frame fits a connection's
-// outbound queue several times over: a frame larger than the cap would
-// close every subscriber as a slow consumer.
-func (s *Server) maxFrameBytes() int { return s.cfg.OutboundQueueBytes / 4 }
-
 // promoteLocked moves pending joins whose position the tail has reached
 // into the subscriber sets.
 func (t *orgTail) promoteLocked() {
@@ -125,7 +88,7 @@ func (t *orgTail) promoteLocked() {
 	for _, p := range t.pending {
 		switch {
 		case p.pos == t.seq:
-			t.subscribeLocked(p.c, p.services)
+			t.addSubscriberLocked(p.c, p.services)
 		case p.pos < t.seq:
 			// Cannot happen while runs break at pending positions; if it
 			// ever does, the client resyncs rather than missing events.
@@ -135,7 +98,7 @@ func (t *orgTail) promoteLocked() {
 		}
 	}
 	for i := len(kept); i < len(t.pending); i++ {
-		t.pending[i] = pendingJoin{}
+		t.pending[i] = pendingSub{}
 	}
 	t.pending = kept
 }

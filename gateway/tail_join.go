@@ -4,11 +4,18 @@ import (
 	"time"
 )
 
-// join attaches c at pos of the log incarnation epoch. It returns how far
+// Verbs, one meaning each: a connection *joins* (conn.join, on a joiner:
+// rollout, head, ack, replay, attach), *attaches* to its org's tail
+// (conn.attach: a reference on the tail, then replay until it can
+// subscribe), and the tail *subscribes* it (orgTail.subscribe: into the
+// subscriber sets now, or pending until fan-out reaches its position).
+// unsubscribe undoes subscribe and drops the reference.
+
+// subscribe adds c at pos of the log incarnation epoch. It returns how far
 // the tail is ahead of pos when c must first replay more history from the
-// log (0 when attached), and errEpochMismatch (with a channel closed when
-// the tail next moves) when the tail is on another epoch.
-func (t *orgTail) join(c *conn, pos int64, epoch string, services []string) (behind int64, changed <-chan struct{}, err error) {
+// log (0 when subscribed or pending), and errEpochMismatch (with a channel
+// closed when the tail next moves) when the tail is on another epoch.
+func (t *orgTail) subscribe(c *conn, pos int64, epoch string, services []string) (behind int64, changed <-chan struct{}, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.stopped {
@@ -25,9 +32,9 @@ func (t *orgTail) join(c *conn, pos int64, epoch string, services []string) (beh
 	}
 	c.setState(stateActive)
 	if pos == t.seq {
-		t.subscribeLocked(c, services)
+		t.addSubscriberLocked(c, services)
 	} else {
-		t.pending = append(t.pending, pendingJoin{c: c, pos: pos, services: services})
+		t.pending = append(t.pending, pendingSub{c: c, pos: pos, services: services})
 	}
 	return 0, nil, nil
 }
@@ -40,7 +47,8 @@ func (t *orgTail) changedLocked() <-chan struct{} {
 	return t.changed
 }
 
-func (t *orgTail) subscribeLocked(c *conn, services []string) {
+// addSubscriberLocked puts c in the subscriber set of each of its services.
+func (t *orgTail) addSubscriberLocked(c *conn, services []string) {
 	for _, svc := range services {
 		set := t.subs[svc]
 		if set == nil {
@@ -51,8 +59,8 @@ func (t *orgTail) subscribeLocked(c *conn, services []string) {
 	}
 }
 
-// leave detaches c and drops its reference.
-func (t *orgTail) leave(c *conn, services []string) {
+// unsubscribe removes c and drops its reference.
+func (t *orgTail) unsubscribe(c *conn, services []string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, svc := range services {
@@ -72,7 +80,7 @@ func (t *orgTail) leave(c *conn, services []string) {
 	t.releaseLocked()
 }
 
-// release drops a reference taken by hub.acquire without a join.
+// release drops a reference taken by hub.acquire without a subscribe.
 func (t *orgTail) release() {
 	t.mu.Lock()
 	t.releaseLocked()

@@ -1,8 +1,6 @@
 package gateway
 
 import (
-	"time"
-
 	"github.com/rtgw/realtime/store"
 )
 
@@ -90,19 +88,4 @@ func (t *orgTail) view(pos int64, limit int) tailView {
 	}
 	v.events, v.covered = t.recent.after(pos, limit, nil)
 	return v
-}
-
-// waitChange blocks until ch closes, timeout passes, done closes, or the
-// server stops. It reports whether the tail moved.
-func (s *Server) waitChange(ch <-chan struct{}, timeout time.Duration, done <-chan struct{}) bool {
-	tm := time.NewTimer(timeout)
-	defer tm.Stop()
-	select {
-	case <-ch:
-		return true
-	case <-tm.C:
-	case <-done:
-	case <-s.drain:
-	}
-	return false
 }
