@@ -15,6 +15,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/rtgw/realtime/internal/auth"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 func TestCloseCodes(t *testing.T) {
@@ -90,7 +91,7 @@ func TestCloseCodes(t *testing.T) {
 			}
 		})
 	}
-	waitFor(t, 5*time.Second, "all connections closed", func() bool { return h.srv.reg.len() == 0 })
+	testutil.Eventually(t, 5*time.Second, "all connections closed", func() bool { return h.srv.reg.len() == 0 })
 }
 
 func TestAuthorizationHeaderAccepted(t *testing.T) {
@@ -122,7 +123,7 @@ func TestClientCloseIsAnswered(t *testing.T) {
 	if m := c.Next(5 * time.Second); m.Type != "close" || m.CloseCode != 1000 {
 		t.Fatalf("got %+v, want close 1000", m)
 	}
-	waitFor(t, 5*time.Second, "connection unregistered", func() bool { return h.srv.reg.len() == 0 })
+	testutil.Eventually(t, 5*time.Second, "connection unregistered", func() bool { return h.srv.reg.len() == 0 })
 }
 
 // algNoneToken is an unsigned token claiming alg "none".

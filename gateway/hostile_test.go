@@ -11,6 +11,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -117,7 +118,7 @@ func TestSlowlorisDoesNotStarveReaders(t *testing.T) {
 	if el := time.Since(start); el > time.Second {
 		t.Fatalf("a normal handshake took %v behind trickling peers", el)
 	}
-	waitFor(t, readFrameTimeout+2*time.Second, "tricklers cut off", func() bool {
+	testutil.Eventually(t, readFrameTimeout+2*time.Second, "tricklers cut off", func() bool {
 		return h.srv.metrics.partialFrames.Get() >= 4
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -69,7 +70,7 @@ func TestConnectionLimitPerUser(t *testing.T) {
 	}
 	h.connect("lim", "other-user", map[string]any{"services": []string{"s"}}) // others unaffected
 	a.NC.Close()
-	waitFor(t, 5*time.Second, "slot freed", func() bool {
+	testutil.Eventually(t, 5*time.Second, "slot freed", func() bool {
 		c, err := wstest.TryDial(h.wsURL+"?access_token="+h.token("lim", "u"), wstest.Options{})
 		if err != nil {
 			return false

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -43,7 +44,7 @@ func TestLogsNeverCarryTheToken(t *testing.T) {
 	tok := h.token("logs", "u1")
 	c, _ := h.connect("logs", "u1", map[string]any{"services": []string{"s"}})
 	c.NC.Close()
-	waitFor(t, 5*time.Second, "close logged", func() bool { return strings.Contains(buf.String(), "connection closed") })
+	testutil.Eventually(t, 5*time.Second, "close logged", func() bool { return strings.Contains(buf.String(), "connection closed") })
 	out := buf.String()
 	if strings.Contains(out, tok) || strings.Contains(out, tok[strings.LastIndex(tok, ".")+1:]) {
 		t.Fatalf("token in logs:\n%s", out)
@@ -97,8 +98,8 @@ func TestPrometheusMetricsMove(t *testing.T) {
 	c2.Events(2)
 	bad := wstest.Dial(t, h.wsURL+"?access_token=nope", wstest.Options{})
 	bad.ExpectClose(4001)
-	waitFor(t, 5*time.Second, "rejected connection gone", func() bool { return h.srv.reg.len() == 2 })
-	waitFor(t, 5*time.Second, "deliveries counted", func() bool { return h.srv.metrics.delivered.Get() >= 4 })
+	testutil.Eventually(t, 5*time.Second, "rejected connection gone", func() bool { return h.srv.reg.len() == 2 })
+	testutil.Eventually(t, 5*time.Second, "deliveries counted", func() bool { return h.srv.metrics.delivered.Get() >= 4 })
 
 	resp, err := http.Get(h.http.URL + "/metrics")
 	if err != nil {

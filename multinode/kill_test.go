@@ -9,6 +9,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // publisher publishes round-robin over orgs at a steady rate through the
@@ -84,7 +85,7 @@ func TestNodeKillLosesNothing(t *testing.T) {
 			k.run(t, func(last int64) bool { return stopped.Load() && last >= pub.last[o].Load() }, deadline)
 		}()
 	}
-	waitFor(t, 20*time.Second, "every client connected", func() bool {
+	testutil.Eventually(t, 20*time.Second, "every client connected", func() bool {
 		for _, k := range checkers {
 			if k.connects.Load() == 0 {
 				return false
@@ -94,11 +95,11 @@ func TestNodeKillLosesNothing(t *testing.T) {
 	})
 	pubDone := make(chan struct{})
 	go func() { pub.run(stop); close(pubDone) }()
-	waitFor(t, 10*time.Second, "events flowing", func() bool { return pub.total() >= 200 })
+	testutil.Eventually(t, 10*time.Second, "events flowing", func() bool { return pub.total() >= 200 })
 	killed := nodes.nodes[1]
 	nodes.kill(killed)
 	killedAt := pub.total()
-	waitFor(t, 20*time.Second, "events after the kill", func() bool { return pub.total() >= killedAt+400 })
+	testutil.Eventually(t, 20*time.Second, "events after the kill", func() bool { return pub.total() >= killedAt+400 })
 	close(stop)
 	<-pubDone
 	stopped.Store(true)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -96,7 +97,7 @@ func TestSlowHeadersCutOff(t *testing.T) {
 		t.Fatalf("cut off after %v, want about the 1s header timeout", el)
 	}
 	t.Logf("slow-header client cut off after %v", el)
-	waitFor(t, 5*time.Second, "cut-off counted", func() bool {
+	testutil.Eventually(t, 5*time.Second, "cut-off counted", func() bool {
 		m, err := n.Metrics()
 		return err == nil && m["realtime_http_closed_before_request_total"] >= 1
 	})
@@ -122,7 +123,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 		defer close(done)
 		k.run(t, func(l int64) bool { return stopped.Load() && l >= last.Load() }, time.Now().Add(60*time.Second))
 	}()
-	waitFor(t, 10*time.Second, "client connected", func() bool { return k.connects.Load() > 0 })
+	testutil.Eventually(t, 10*time.Second, "client connected", func() bool { return k.connects.Load() > 0 })
 	for i := 0; i < 5; i++ {
 		seq, err := n.Publish("sent", "s", "t", `1`)
 		if err != nil {
@@ -143,7 +144,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 	master.Stop()
 	start := time.Now()
 	var seq int64
-	waitFor(t, 30*time.Second, "publish after failover", func() bool {
+	testutil.Eventually(t, 30*time.Second, "publish after failover", func() bool {
 		s, err := n.Publish("sent", "s", "t", `2`)
 		seq = s
 		return err == nil

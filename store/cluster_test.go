@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -56,7 +57,7 @@ func TestOnRedisCluster(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitUntil(t, 10*time.Second, func() bool {
+	testutil.Eventually(t, 10*time.Second, "the cluster to settle", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(subscribed) == len(orgs)
@@ -76,7 +77,7 @@ func TestOnRedisCluster(t *testing.T) {
 			t.Fatalf("read %s: %+v %v", org, page, err)
 		}
 	}
-	waitUntil(t, 10*time.Second, func() bool {
+	testutil.Eventually(t, 10*time.Second, "the cluster to settle", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, org := range orgs {
@@ -108,15 +109,4 @@ func slotOwner(t *testing.T, rdb *redis.ClusterClient, slot int64) string {
 	}
 	t.Fatalf("no owner for slot %d", slot)
 	return ""
-}
-
-func waitUntil(t *testing.T, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
