@@ -80,7 +80,7 @@ func (c *conn) publish(msg []byte) {
 	case !c.claims.MayPublish(p.Service):
 		c.s.metrics.clientPublishes["not_allowed"].Inc()
 		c.sendPublishError(p.ID, "publish_not_allowed", "the token may not publish to "+p.Service)
-	case !c.s.publishRate.allow(c.org+"\x00"+c.user, time.Now()):
+	case !c.s.publishRate.Allow(c.org+"\x00"+c.user, time.Now()):
 		c.s.metrics.clientPublishes["rate_limited"].Inc()
 		c.sendPublishError(p.ID, "rate_limited", "too many publishes; slow down")
 	default:

@@ -99,7 +99,7 @@ func (c *conn) destroy() {
 	c.s.uploads.Detach(c)
 	c.s.reg.remove(c)
 	if c.counted {
-		c.s.limits.release(c.org, c.user)
+		c.s.limits.Release(c.org, c.user)
 	}
 	if present {
 		c.s.presenceChange(c, -1)

@@ -41,7 +41,7 @@ func (s *Server) parseFallback(r *http.Request) (fallbackRequest, *httpError) {
 	if s.draining.Load() {
 		return req, &httpError{http.StatusServiceUnavailable, "draining", "node is shutting down; connect to another"}
 	}
-	if !s.origins.allows(r) {
+	if !s.origins.Allows(r) {
 		s.metrics.originRefused.Inc()
 		return req, &httpError{http.StatusForbidden, "origin_not_allowed", "this origin may not connect"}
 	}

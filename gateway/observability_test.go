@@ -1,14 +1,12 @@
 package gateway
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -38,7 +36,7 @@ func TestRedactURL(t *testing.T) {
 
 // Debug logs carry connection open/close, never the token.
 func TestLogsNeverCarryTheToken(t *testing.T) {
-	var buf syncBuf
+	var buf testutil.LockedBuffer
 	logger := zerolog.New(&buf).Level(zerolog.DebugLevel)
 	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.Logger = &logger }})
 	tok := h.token("logs", "u1")
@@ -54,23 +52,6 @@ func TestLogsNeverCarryTheToken(t *testing.T) {
 			t.Fatalf("logs lack %s:\n%s", want, out)
 		}
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // metricValue reads one series from the Prometheus text.

@@ -14,6 +14,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
 
+	"github.com/rtgw/realtime/gateway/admission"
 	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/netpoll"
 )
@@ -37,12 +38,12 @@ type Server struct {
 	// unserved holds connections that have not delivered a request yet
 	// (ConnState, ConnContext).
 	unserved sync.Map
-	origins  originPolicy
-	limits   *connLimits
+	origins  admission.Origins
+	limits   *admission.Conns
 	// handshakeRate limits upgrade attempts per remote IP, publishRate
 	// client publishes per org and user.
-	handshakeRate *keyRate
-	publishRate   *keyRate
+	handshakeRate *admission.Rate
+	publishRate   *admission.Rate
 	presence      *presenceCounts
 	// publishes are the bounded queues of client publishes, one per
 	// publisher goroutine; a connection always uses the same one, so its
@@ -81,10 +82,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	env := &tailEnv{log: s.cfg.Log, cfg: &s.cfg, metrics: s.metrics, logger: s.log, stop: s.stop}
 	s.hub = newHub(env, s.spawn)
-	s.origins = newOriginPolicy(cfg.AllowedOrigins)
-	s.limits = newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
-	s.handshakeRate = newKeyRate(cfg.HandshakeRate, cfg.HandshakeBurst)
-	s.publishRate = newKeyRate(cfg.PublishRate, max(1, int(2*cfg.PublishRate))) // a burst of 0 would refuse every publish
+	s.origins = admission.NewOrigins(cfg.AllowedOrigins)
+	s.limits = admission.NewConns(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
+	s.handshakeRate = admission.NewRate(cfg.HandshakeRate, cfg.HandshakeBurst)
+	s.publishRate = admission.NewRate(cfg.PublishRate, max(1, int(2*cfg.PublishRate))) // a burst of 0 would refuse every publish
 	s.presence = newPresenceCounts()
 	var err error
 	s.uploads, err = upload.New(cfg.Uploads, upload.Options{Log: cfg.Log, RedisTimeout: cfg.RedisTimeout,

@@ -32,8 +32,8 @@ func (s *Server) sweep() {
 				}
 			}
 			clear(buf)
-			s.handshakeRate.prune(now)
-			s.publishRate.prune(now)
+			s.handshakeRate.Prune(now)
+			s.publishRate.Prune(now)
 		}
 	}
 }

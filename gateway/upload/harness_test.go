@@ -14,6 +14,7 @@ import (
 	"github.com/rtgw/realtime/gateway"
 	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/auth"
+	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
 	"github.com/rtgw/realtime/internal/wstest"
 	"github.com/rtgw/realtime/store"
@@ -44,7 +45,7 @@ func newHarness(t testing.TB, rs *redistest.Server, tune func(*gateway.Config)) 
 	if h.log, err = store.New(store.Config{Client: h.rdb}); err != nil {
 		t.Fatal(err)
 	}
-	if h.verifier, err = auth.New(auth.Config{Secret: []byte("upload-secret-upload-secret-upload!!")}); err != nil {
+	if h.verifier, err = auth.New(auth.Config{Secret: []byte(gatewaytest.JWTSecret)}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := gateway.Config{Log: gateway.StoreLog(h.log, nil), Verifier: h.verifier, TailIdle: 200 * time.Millisecond}
@@ -78,13 +79,9 @@ func uploadHarness(t testing.TB, rs *redistest.Server, dir string, tune func(*up
 	})
 }
 
+// token mints a client token (gatewaytest's secret, which the node uses).
 func (h *harness) token(org, user string, services ...string) string {
-	h.t.Helper()
-	tok, err := h.verifier.Sign(auth.Claims{User: user, Org: org, Services: services, Expiry: time.Now().Add(time.Hour)})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return tok
+	return gatewaytest.Token(h.t, org, user, services...)
 }
 
 // connect dials, sends the handshake and returns the client and its ack.

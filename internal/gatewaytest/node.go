@@ -152,8 +152,8 @@ func (n *Node) Wait(t testing.TB, timeout time.Duration) int {
 	return -1
 }
 
-// Metrics reads the node's Prometheus text and returns the unlabelled
-// series it holds (name → value).
+// Metrics reads the node's Prometheus text and returns every series it
+// holds, labelled ones under their full name (`name{label="v"}` → value).
 func (n *Node) Metrics() (map[string]float64, error) {
 	resp, err := http.Get(n.URL("/metrics"))
 	if err != nil {
@@ -163,10 +163,12 @@ func (n *Node) Metrics() (map[string]float64, error) {
 	out := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		name, val, ok := strings.Cut(sc.Text(), " ")
-		if !ok || strings.ContainsAny(name, "{#") {
+		line := sc.Text()
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 || strings.HasPrefix(line, "#") {
 			continue
 		}
+		name, val := line[:i], line[i+1:]
 		if v, err := strconv.ParseFloat(val, 64); err == nil {
 			out[name] = v
 		}

@@ -1,4 +1,4 @@
-package gateway
+package admission
 
 import (
 	"net"
@@ -6,14 +6,14 @@ import (
 	"time"
 )
 
-// keyRate limits how often one key may act: a token bucket per key. The
-// server keeps two: upgrade attempts per remote IP (handshakeRate), so one
+// Rate limits how often one key may act: a token bucket per key. The
+// gateway keeps two: upgrade attempts per remote IP (handshakeRate), so one
 // address cannot flood the node with handshakes (each costs a JWT check
 // and, once accepted, Redis reads), and client publishes per org and user
 // (publishRate). Memory is bounded: buckets idle for a minute are dropped
 // by the sweep, and past maxRateKeys distinct keys new ones are refused
 // until the sweep frees room.
-type keyRate struct {
+type Rate struct {
 	rate  float64 // tokens per second; 0 disables
 	burst float64
 
@@ -26,24 +26,26 @@ type bucket struct {
 	last   time.Time
 }
 
-// maxRateKeys bounds the buckets one keyRate holds.
+// maxRateKeys bounds the buckets one Rate holds.
 const maxRateKeys = 100_000
 
-func newKeyRate(perSecond float64, burst int) *keyRate {
-	return &keyRate{rate: perSecond, burst: float64(max(burst, 1)), buckets: make(map[string]*bucket)}
+// NewRate allows perSecond actions per key, in bursts of up to burst;
+// perSecond 0 allows everything.
+func NewRate(perSecond float64, burst int) *Rate {
+	return &Rate{rate: perSecond, burst: float64(max(burst, 1)), buckets: make(map[string]*bucket)}
 }
 
-// allowAddr takes a token for the IP address in remoteAddr ("ip:port").
-func (r *keyRate) allowAddr(remoteAddr string, now time.Time) bool {
+// AllowAddr takes a token for the IP address in remoteAddr ("ip:port").
+func (r *Rate) AllowAddr(remoteAddr string, now time.Time) bool {
 	ip, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
 		ip = remoteAddr
 	}
-	return r.allow(ip, now)
+	return r.Allow(ip, now)
 }
 
-// allow takes a token for key (an IP, or an org and user).
-func (r *keyRate) allow(key string, now time.Time) bool {
+// Allow takes a token for key (an IP, or an org and user).
+func (r *Rate) Allow(key string, now time.Time) bool {
 	if r.rate <= 0 {
 		return true
 	}
@@ -66,8 +68,9 @@ func (r *keyRate) allow(key string, now time.Time) bool {
 	return true
 }
 
-// prune drops buckets that have been full (idle) for a minute.
-func (r *keyRate) prune(now time.Time) {
+// Prune drops buckets that have been full (idle) for a minute; the
+// gateway's sweep calls it.
+func (r *Rate) Prune(now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for ip, b := range r.buckets {

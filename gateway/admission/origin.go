@@ -1,4 +1,4 @@
-package gateway
+package admission
 
 import (
 	"net/http"
@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// originPolicy decides which browser origins may open a WebSocket (or a
+// Origins decides which browser origins may open a WebSocket (or a
 // fallback stream). Browsers send Origin on every cross-site WebSocket and
 // the server is the only one that can refuse it (there is no CORS for
 // WebSocket), so without this any page on the web could connect with a
@@ -17,15 +17,16 @@ import (
 // "*" (anything). With no entries the secure default applies: requests
 // without Origin (non-browser clients) and same-origin requests (Origin's
 // host equals the Host header) are allowed, every cross-site one refused.
-type originPolicy struct {
+type Origins struct {
 	any     bool
 	exact   map[string]bool
 	suffix  []string // ".example.com" from "*.example.com"
 	enabled bool
 }
 
-func newOriginPolicy(entries []string) originPolicy {
-	p := originPolicy{exact: make(map[string]bool)}
+// NewOrigins builds the policy for entries (Config.AllowedOrigins).
+func NewOrigins(entries []string) Origins {
+	p := Origins{exact: make(map[string]bool)}
 	for _, e := range entries {
 		e = strings.TrimSpace(strings.ToLower(e))
 		switch {
@@ -42,8 +43,8 @@ func newOriginPolicy(entries []string) originPolicy {
 	return p
 }
 
-// allows reports whether r's Origin may connect.
-func (p originPolicy) allows(r *http.Request) bool {
+// Allows reports whether r's Origin may connect.
+func (p Origins) Allows(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true // not a browser: the token is the only credential

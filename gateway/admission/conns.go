@@ -1,12 +1,12 @@
-package gateway
+package admission
 
 import "sync"
 
-// connLimits counts this node's connections per user and per org. The
+// Conns counts this node's connections per user and per org. The
 // limits are per node: a cluster-wide count would cost a Redis round trip
 // per handshake and leak counts when a node dies. With N nodes a user can
 // hold at most N × the limit.
-type connLimits struct {
+type Conns struct {
 	perUser, perOrg int // 0: unlimited
 
 	mu    sync.Mutex
@@ -14,12 +14,14 @@ type connLimits struct {
 	orgs  map[string]int // caller holds mu
 }
 
-func newConnLimits(perUser, perOrg int) *connLimits {
-	return &connLimits{perUser: perUser, perOrg: perOrg, users: make(map[string]int), orgs: make(map[string]int)}
+// NewConns caps connections per user (of an org) and per org; 0 is
+// unlimited.
+func NewConns(perUser, perOrg int) *Conns {
+	return &Conns{perUser: perUser, perOrg: perOrg, users: make(map[string]int), orgs: make(map[string]int)}
 }
 
-// acquire takes a slot for (org, user); false means a limit is reached.
-func (l *connLimits) acquire(org, user string) bool {
+// Acquire takes a slot for (org, user); false means a limit is reached.
+func (l *Conns) Acquire(org, user string) bool {
 	key := org + "\x00" + user
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -31,7 +33,8 @@ func (l *connLimits) acquire(org, user string) bool {
 	return true
 }
 
-func (l *connLimits) release(org, user string) {
+// Release gives back a slot taken by Acquire.
+func (l *Conns) Release(org, user string) {
 	key := org + "\x00" + user
 	l.mu.Lock()
 	defer l.mu.Unlock()
