@@ -96,6 +96,11 @@ func (p *process) stop() {
 	}
 }
 
+func (p *process) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
 // syncBuffer lets the exec copier goroutines write while a failing start
 // reads the log.
 type syncBuffer struct {
