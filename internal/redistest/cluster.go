@@ -67,9 +67,15 @@ func StartClusterWith(t testing.TB, o ClusterOptions) *Cluster {
 	for range o.Masters * (1 + o.Replicas) {
 		c.Nodes = append(c.Nodes, c.startNode())
 	}
-	args := append([]string{"--cluster", "create"}, c.Addrs()...)
-	args = append(args, "--cluster-replicas", strconv.Itoa(o.Replicas), "--cluster-yes")
-	c.cli(args...)
+	if o.Masters == 1 && o.Replicas == 0 {
+		// redis-cli --cluster create wants three masters; one master
+		// simply takes every slot.
+		c.cli("-p", strings.TrimPrefix(c.Nodes[0].Addr, "127.0.0.1:"), "CLUSTER", "ADDSLOTSRANGE", "0", "16383")
+	} else {
+		args := append([]string{"--cluster", "create"}, c.Addrs()...)
+		args = append(args, "--cluster-replicas", strconv.Itoa(o.Replicas), "--cluster-yes")
+		c.cli(args...)
+	}
 	c.WaitHealthy(o.Masters)
 	return c
 }
