@@ -35,6 +35,9 @@ func TestOnRedisCluster(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := lg.CheckServers(context.Background()); err != nil {
+				t.Fatalf("CheckServers on Redis 7 masters: %v", err)
+			}
 			f, rec := startFeed(t, lg, nil, orgs...)
 			classic0, sharded0 := cl.BusPublishes()
 			for _, org := range orgs {
