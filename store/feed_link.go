@@ -48,11 +48,11 @@ func (l *link) sharded() bool { return l.down != nil }
 // elsewhere.
 var errLinkClosed = errors.New("feed: link closed")
 
-// subscribe adds chs and sends the (S)SUBSCRIBE. For a sharded link each
-// channel gets its own command: Redis takes several channels in one
-// SSUBSCRIBE only if they hash to one slot, and every org has its own hash
-// tag. The commands are written back to back without waiting for replies;
-// confirmations arrive on the link's goroutine.
+// subscribe adds chs and sends the (S)SUBSCRIBE. A sharded link sends one
+// SSUBSCRIBE per slot: Redis takes several channels in one SSUBSCRIBE only
+// if they hash to one slot, and every org has its own hash tag, so most
+// commands carry one channel. They are written back to back without
+// waiting for replies; confirmations arrive on the link's goroutine.
 func (l *link) subscribe(chs ...string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -68,8 +68,12 @@ func (l *link) subscribe(chs ...string) error {
 		_ = l.ps.Subscribe(l.f.ctx, chs...)
 		return nil
 	}
+	bySlot := make(map[int][]string, len(chs))
 	for _, ch := range chs {
-		if err := l.ps.SSubscribe(l.f.ctx, ch); err != nil {
+		bySlot[slotOf(ch)] = append(bySlot[slotOf(ch)], ch)
+	}
+	for _, batch := range bySlot {
+		if err := l.ps.SSubscribe(l.f.ctx, batch...); err != nil {
 			return fmt.Errorf("feed: SSUBSCRIBE on %s: %w", l.addr, err)
 		}
 	}
