@@ -111,6 +111,12 @@ func (l *link) has(ch string) bool {
 	return ok
 }
 
+func (l *link) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
 func (l *link) size() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

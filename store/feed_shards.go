@@ -283,9 +283,12 @@ func (s *shards) placeOn(addr string, g *placement) bool {
 	}
 	s.mu.Lock()
 	var stale []string
+	down := l.isClosed() // failed after the write: place again
 	for _, ch := range subs {
 		if w := g.chans[ch]; s.want[ch] == w {
-			w.on = l
+			if !down {
+				w.on = l
+			}
 		} else {
 			// Removed (and maybe added again, unplaced) while we
 			// subscribed: drop it here; a new entry gets its own pass.
@@ -296,7 +299,7 @@ func (s *shards) placeOn(addr string, g *placement) bool {
 	for _, ch := range stale {
 		l.unsubscribe(ch)
 	}
-	return true
+	return !down
 }
 
 // linkFor returns addr's link, starting one if there is none.
