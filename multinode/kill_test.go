@@ -20,6 +20,17 @@ type publisher struct {
 	every time.Duration
 	last  []atomic.Int64
 	fails atomic.Int64
+	count atomic.Int64 // accepted publishes
+
+	mu       sync.Mutex
+	accepted []accepted // every accepted publish, in order
+}
+
+// accepted is one publish the gateway answered with a seq.
+type accepted struct {
+	org int
+	seq int64
+	at  time.Time
 }
 
 func newPublisher(orgs []string, nodes *cluster, rate int) *publisher {
@@ -43,7 +54,24 @@ func (p *publisher) run(stop <-chan struct{}) {
 			continue
 		}
 		p.last[o].Store(seq)
+		p.count.Add(1)
+		p.mu.Lock()
+		p.accepted = append(p.accepted, accepted{org: o, seq: seq, at: time.Now()})
+		p.mu.Unlock()
 	}
+}
+
+// after returns the seq of org o's first publish accepted at or after t, or
+// 0 if there is none yet.
+func (p *publisher) after(o int, t time.Time) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range p.accepted {
+		if a.org == o && !a.at.Before(t) {
+			return a.seq
+		}
+	}
+	return 0
 }
 
 func (p *publisher) total() int64 {

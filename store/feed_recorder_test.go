@@ -93,3 +93,9 @@ func startFeed(t *testing.T, lg *store.Log, cfg func(*store.FeedConfig), orgs ..
 	}
 	return f, rec
 }
+
+func (r *recorder) errors() []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]error(nil), r.errs...)
+}

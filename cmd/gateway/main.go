@@ -67,8 +67,12 @@ func run(cfg config) error {
 	}
 	defer client.Close()
 
-	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes})
+	pubsub, _ := store.ParsePubSubMode(cfg.RedisPubSub) // validated in loadConfig
+	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes, PubSub: pubsub})
 	if err != nil {
+		return err
+	}
+	if err := checkRedis(log, logger); err != nil {
 		return err
 	}
 	verifier, err := newVerifier(cfg)

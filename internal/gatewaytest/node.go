@@ -176,6 +176,10 @@ func (n *Node) Metrics() (map[string]float64, error) {
 	return out, sc.Err()
 }
 
+// PID is the node's process id (its Redis connections are named
+// "realtime-gateway:<host>:<pid>" in CLIENT LIST).
+func (n *Node) PID() int { return n.cmd.Process.Pid }
+
 // Logs is everything the process printed.
 func (n *Node) Logs() string { return n.out.String() }
 

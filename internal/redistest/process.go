@@ -95,6 +95,11 @@ func (p *process) stop() {
 	}
 }
 
+func (p *process) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exited
+}
+
 // syncBuffer is the server log, written by exec's copier goroutines
 // while a failing start reads it.
 type syncBuffer = testutil.LockedBuffer
