@@ -124,6 +124,14 @@ func (f *Feed) dispatchMessage(m *redis.Message) {
 		}
 		return
 	}
+	if len(m.Payload) > 0 && m.Payload[0] == revokeMark[0] {
+		if e, ok := decodeRevocation(m.Payload); ok {
+			f.cfg.OnEphemeral(org, e)
+		} else {
+			f.cfg.OnError(fmt.Errorf("feed: org %q: revocation signal: %w", org, ErrMalformed))
+		}
+		return
+	}
 	epoch, ev, err := decodeNotify(m.Payload)
 	if err != nil {
 		f.cfg.OnError(fmt.Errorf("feed: org %q: %w", org, err))
