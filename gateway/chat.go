@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -37,8 +38,8 @@ type chatEnvelope struct {
 }
 
 // publishJob is one piece of Redis work for a publisher: a client publish
-// (env, answered on c), a typing signal (eph), or a presence change
-// (presence +1 / -1 for entries).
+// (env, answered on c), a typing signal (eph), a presence change
+// (presence +1 / -1 for entries), or a token refresh's revocation check.
 type publishJob struct {
 	c        *conn
 	id       string
@@ -47,6 +48,7 @@ type publishJob struct {
 	eph      *store.Ephemeral
 	presence int
 	entries  []store.PresenceEntry
+	refresh  *auth.Claims
 }
 
 // publishQueue bounds client publishes waiting for Redis on a node (split
@@ -77,7 +79,7 @@ func (c *conn) publish(msg []byte) {
 		c.sendPublishError(p.ID, "bad_publish", "invalid room")
 	case len(p.Data) == 0 || !json.Valid(p.Data):
 		c.sendPublishError(p.ID, "bad_publish", "data is missing or not JSON")
-	case !c.claims.MayPublish(p.Service):
+	case !c.token().MayPublish(p.Service):
 		c.s.metrics.clientPublishes["not_allowed"].Inc()
 		c.sendPublishError(p.ID, "publish_not_allowed", "the token may not publish to "+p.Service)
 	case !c.s.publishRate.Allow(c.org+"\x00"+c.user, time.Now()):
@@ -106,6 +108,8 @@ func (s *Server) runPublisher(q <-chan publishJob) {
 			switch {
 			case j.presence != 0:
 				s.presenceJob(ctx, j)
+			case j.refresh != nil:
+				s.refreshJob(ctx, j.c, j.refresh)
 			case j.eph != nil:
 				if err := s.cfg.Log.SendEphemeral(ctx, j.c.org, *j.eph); err != nil {
 					s.metrics.redisErrors.Inc()

@@ -18,19 +18,6 @@ type Rollout interface {
 // thrown while they were connected.
 const reasonKillSwitch rollout.Reason = "kill_switch"
 
-// checkRollout returns a fallback Disconnect for a client outside the rollout.
-func (s *Server) checkRollout(c *conn) error {
-	if s.cfg.Rollout == nil {
-		return nil
-	}
-	d := s.cfg.Rollout.Decide(context.Background(), c.user, c.org)
-	if d.In {
-		return nil
-	}
-	s.metrics.fellBack(d.Reason)
-	return &Disconnect{Code: CloseFallback, Message: string(d.Reason)}
-}
-
 // KillSwitch moves every WebSocket client of this node to the fallback
 // transport: each gets the fallback message and close 4010. The closes are
 // spread evenly over Config.KillSpread so the long-poll endpoint is not hit

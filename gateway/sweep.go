@@ -13,7 +13,7 @@ import (
 var pingControl = controlFrame(ws.OpPing, nil)
 
 // sweep is the node's single timer for every connection: pings, dead-peer
-// detection, handshake timeouts and close deadlines. One goroutine walks
+// detection, handshake timeouts, token expiry and close deadlines. One goroutine walks
 // the registry each tick instead of one timer per connection.
 func (s *Server) sweep() {
 	tick := time.NewTicker(s.sweepEvery())
@@ -75,6 +75,11 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 		c.closeWith(disconnect(CloseHandshakeTimeout, "no handshake message in time"))
 	case st >= stateClosing && now.After(deadline):
 		c.destroy()
+	case (st == stateJoining || st == stateActive) && now.UnixNano() >= c.expireAt.Load():
+		// The token ran out (exp + leeway) with no refresh. Fan-out has
+		// already stopped sending it events; this closes a quiet one
+		// within one tick.
+		c.expire()
 	case (st == stateJoining || st == stateActive) && silent > s.cfg.PingInterval*3/2:
 		// Nothing from the peer, not even a pong, for 1.5 intervals:
 		// dead. Its socket may not drain, so do not wait for a close.
