@@ -25,7 +25,8 @@ var errRevocationsUnreadable = disconnect(CloseInternalError, "event log unavail
 
 // admit is the join's first step, one Redis round trip: the revocation
 // record, read on the same pipeline as the rollout fields, then the rollout
-// decision. A revoked token is refused 4001 whatever the rollout says.
+// decision. A revoked token is refused 4001 whatever the rollout says; a
+// token whose record cannot be read is not let in (1011, retry).
 func (s *Server) admit(c *conn) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
 	defer cancel()
@@ -37,25 +38,35 @@ func (s *Server) admit(c *conn) error {
 		q := s.cfg.Log.RevocationQuery(c.org, c.user)
 		d = rw.DecideWith(ctx, c.user, c.org, q)
 		rev, err = q.Result()
+		if err != nil && d.In {
+			// The rollout's short bound (100 ms) cut the read: Redis is
+			// slow or down. Try once more with the handshake's bound, as
+			// the Head read that follows would wait that long anyway.
+			rev, err = s.cfg.Log.Revoked(ctx, c.org, c.user)
+		}
 	} else {
 		rev, err = s.cfg.Log.Revoked(ctx, c.org, c.user)
 		if err == nil && s.cfg.Rollout != nil {
 			d = s.cfg.Rollout.Decide(ctx, c.user, c.org)
 		}
 	}
+	if err == nil && rev.Refuses(unixOrZero(tok.IssuedAt)) {
+		s.metrics.rejected(CloseUnauthorized)
+		return errRevoked
+	}
+	if s.cfg.Rollout != nil && !d.In {
+		// Sending a client to the fallback grants nothing (each poll
+		// checks the record itself), so the rollout's answer stands even
+		// when the record could not be read: the decision from cache
+		// while Redis is down keeps working.
+		s.metrics.fellBack(d.Reason)
+		return &Disconnect{Code: CloseFallback, Message: string(d.Reason)}
+	}
 	if err != nil {
 		s.metrics.redisErrors.Inc()
 		return errRevocationsUnreadable
 	}
-	if rev.Refuses(unixOrZero(tok.IssuedAt)) {
-		s.metrics.rejected(CloseUnauthorized)
-		return errRevoked
-	}
-	if s.cfg.Rollout == nil || d.In {
-		return nil
-	}
-	s.metrics.fellBack(d.Reason)
-	return &Disconnect{Code: CloseFallback, Message: string(d.Reason)}
+	return nil
 }
 
 // checkRevoked reads the record for a token on its own (refresh, long-poll

@@ -102,12 +102,11 @@ type Extra interface {
 	Queue(ctx context.Context, c redis.Cmdable)
 }
 
-// DecideWith is Decide with extra queued on the same pipeline. The extra
-// read is sent even when the rollout fields are not (Redis failed within the
-// last second), and it is bounded by ctx alone rather than by Timeout: its
-// caller needs Redis for the rest of the handshake anyway, while the
-// rollout fields still fall back to the cache if they are slow to come.
-// The caller reads the extra's own result and error.
+// DecideWith is Decide with extra queued on the same pipeline, bounded by
+// the same Timeout. The extra read is sent even when the rollout fields are
+// not (Redis failed within the last second). The caller reads the extra's
+// own result and error, and may read again with a longer bound when it
+// timed out.
 func (s *Source) DecideWith(ctx context.Context, user, org string, extra Extra) Decision {
 	return Decide(s.flags(ctx, user, org, extra), user)
 }
@@ -124,11 +123,8 @@ func (s *Source) flags(ctx context.Context, user, org string, extra Extra) Flags
 		return s.fallbackFlags()
 	}
 	var hmget *redis.SliceCmd
-	if extra == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
 	_, _ = s.cfg.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		if !down {
 			hmget = p.HMGet(ctx, s.cfg.Key, "enabled", "percent",
