@@ -29,6 +29,7 @@ func checkAllEnabled(t *testing.T, m manifest) {
 		"REALTIME_HISTORY_MAXLEN":       "50000",
 		"REALTIME_OUTBOUND_QUEUE_BYTES": "2097152",
 		"REALTIME_COMPRESS_THRESHOLD":   "-1",
+		"REALTIME_REVOCATION_TTL":       "48h",
 		"GOMEMLIMIT":                    "1800MiB",
 		"REALTIME_DEMO":                 "false",
 		"REALTIME_UPLOAD_DIR":           "/srv/uploads",

@@ -68,7 +68,7 @@ func run(cfg config) error {
 	defer client.Close()
 
 	pubsub, _ := store.ParsePubSubMode(cfg.RedisPubSub) // validated in loadConfig
-	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes, PubSub: pubsub})
+	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes, PubSub: pubsub, RevocationTTL: cfg.RevocationTTL})
 	if err != nil {
 		return err
 	}
