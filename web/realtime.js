@@ -18,6 +18,10 @@ const CONNECTING = 'connecting', OPEN = 'open', RECONNECTING = 'reconnecting',
 const FATAL = [1002, 1007, 1009, 4400];
 const REJECTED = [4001, 4003];
 const CLOSE_FALLBACK = 4010;
+// The token ran out (4002): a new one resumes at once, nothing is lost.
+// Access was revoked (4009): one new token is tried; refused too, stop.
+const EXPIRED = 4002, REVOKED = 4009;
+const REVOKED_STOP = { type: 'error', code: 'revoked', message: 'realtime: access revoked and the new token was refused too' };
 const UNAVAILABLE = { code: 'upload_unavailable', message: 'realtime: uploads need the WebSocket' };
 const NO_TOKEN = {
   type: 'error', code: 'token_rejected',
@@ -57,6 +61,8 @@ class Realtime {
   #abort = null;
   #timer = 0; // backoff sleep
   #retryTimer = 0; // next WebSocket retry while on long-poll
+  #refreshTimer = 0; // next in-band token refresh
+  #revoked = false; // access was revoked: the next refusal stops the client
   #dog = 0; // silence watchdog
   #attempt = 0;
   #fails = 0;
@@ -352,6 +358,10 @@ class Realtime {
       case 'ack':
         this.#acked(s, f);
         break;
+      case 'refreshed':
+        [s.token, this.#token] = [s.next, s.next];
+        this.#planRefresh(s, f.exp);
+        break;
       case 'fallback':
         s.fb = f;
         break;
@@ -376,6 +386,8 @@ class Realtime {
 
   #acked(s, f) {
     s.acked = true;
+    this.#revoked = false;
+    this.#planRefresh(s, f.exp);
     this.#openedAt = Date.now();
     this.#fails = 0;
     clearTimeout(this.#retryTimer);
@@ -408,6 +420,27 @@ class Realtime {
     s.lastPing = now;
   }
 
+  // In-band refresh at about 80 % of the token's remaining lifetime (from
+  // the ack's or the last refreshed's exp): a new token from getToken goes
+  // over the open socket, so the connection outlives the old token with no
+  // reconnect. Without getToken the token is fixed: the server closes 4002
+  // at its exp and the client stops on the rejected-token rule.
+  #planRefresh(s, exp) {
+    clearTimeout(this.#refreshTimer);
+    if (!exp || !this.#o.getToken) return;
+    const wait = Math.max(1000, 0.8 * (exp * 1000 - Date.now()));
+    this.#refreshTimer = setTimeout(async () => {
+      try {
+        s.next = await this.#o.getToken();
+      } catch (err) {
+        this.#tokenError(err);
+      }
+      if (this.#sock !== s) return;
+      if (s.next && s.next !== s.token) this.#send({ type: 'refresh', token: s.next });
+      else this.#planRefresh(s, exp); // no new token yet: ask again, closer to exp
+    }, wait);
+  }
+
   #beat() { this.#lastFrame = Date.now(); }
 
   // One timer per client, re-armed for the remaining time instead of on
@@ -431,7 +464,13 @@ class Realtime {
       return this.#fallback();
     }
     if (FATAL.includes(code)) return this.#halt();
-    if (REJECTED.includes(code)) this.#rejected = s.token;
+    if (REJECTED.includes(code) || code === REVOKED) {
+      // Refused after a refresh was sent: the new token is the one to blame.
+      this.#rejected = s.next || s.token;
+      if (this.#revoked) return this.#halt(REVOKED_STOP);
+    }
+    if (code === REVOKED) this.#revoked = true;
+    if (code === EXPIRED || code === REVOKED) return this.#connect(false); // getToken, then resume
     if (s.trial && !s.acked) return this.#fallback();
     if (!s.opened && ++this.#fails >= this.#o.maxFailures) return this.#probe();
     this.#retry();
@@ -515,7 +554,11 @@ class Realtime {
       return true;
     }
     if (b && b.type === 'error') this.#emit('onError', b);
-    if (res && (res.status === 401 || res.status === 403)) this.#rejected = token;
+    if (res && (res.status === 401 || res.status === 403)) {
+      this.#rejected = token;
+      if (b && b.message === 'token revoked' && this.#revoked) return this.#halt(REVOKED_STOP);
+      if (b && b.message === 'token revoked') this.#revoked = true;
+    }
     else if (res && res.status === 400) return this.#halt();
     return false;
   }
@@ -549,6 +592,7 @@ class Realtime {
     this.#gen++;
     clearTimeout(this.#timer);
     clearTimeout(this.#dog);
+    clearTimeout(this.#refreshTimer);
     if (this.#abort) this.#abort.abort();
     const s = this.#sock;
     this.#sock = null;
