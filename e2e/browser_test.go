@@ -114,6 +114,8 @@ type snapshot struct {
 	Resyncs    []resync    `json:"resyncs"`
 	TokenCalls int         `json:"tokenCalls"`
 	Pings      int         `json:"pings"`
+	Sockets    int         `json:"sockets"`
+	Refreshed  int         `json:"refreshed"`
 }
 
 type event struct {
@@ -181,8 +183,8 @@ func (s snapshot) seqs() []int64 {
 }
 
 func (s snapshot) summary() string {
-	return fmt.Sprintf("state=%s lastSeq=%v seqs=%v states=%v errors=%v resyncs=%v tokenCalls=%d",
-		s.State, deref(s.LastSeq), s.seqs(), s.States, s.Errors, s.Resyncs, s.TokenCalls)
+	return fmt.Sprintf("state=%s lastSeq=%v seqs=%v states=%v errors=%v resyncs=%v tokenCalls=%d sockets=%d refreshed=%d",
+		s.State, deref(s.LastSeq), s.seqs(), s.States, s.Errors, s.Resyncs, s.TokenCalls, s.Sockets, s.Refreshed)
 }
 
 func deref(p *int64) any {

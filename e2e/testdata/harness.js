@@ -1,14 +1,17 @@
 // Test harness loaded into a page on the gateway's origin. It records every
 // callback of the client so the Go test can poll window.snapshot().
-window.h = { events: [], states: [], errors: [], resyncs: [], tokens: [], tokenCalls: 0, pings: 0 };
+window.h = { events: [], states: [], errors: [], resyncs: [], tokens: [], tokenCalls: 0, pings: 0, sockets: 0, refreshed: 0 };
 
-// Count the server's JSON pings without touching the client: wrap the
-// global WebSocket that the client constructs.
+// Count the server's JSON pings, the in-band refreshes it confirmed and the
+// sockets opened, without touching the client: wrap the global WebSocket
+// that the client constructs.
 window.WebSocket = class extends WebSocket {
   constructor(...args) {
     super(...args);
+    h.sockets++;
     this.addEventListener('message', (m) => {
       if (typeof m.data === 'string' && m.data.startsWith('{"type":"ping"')) h.pings++;
+      if (typeof m.data === 'string' && m.data.startsWith('{"type":"refreshed"')) h.refreshed++;
     });
   }
 };
@@ -48,4 +51,6 @@ window.snapshot = () => JSON.stringify({
   resyncs: h.resyncs,
   tokenCalls: h.tokenCalls,
   pings: h.pings,
+  sockets: h.sockets,
+  refreshed: h.refreshed,
 });
