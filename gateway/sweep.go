@@ -83,11 +83,10 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 		c.closeWith(disconnect(CloseHandshakeTimeout, "no handshake message in time"))
 	case st >= stateClosing && now.After(deadline):
 		c.destroy()
-	case (st == stateJoining || st == stateActive) && now.UnixNano() >= c.expireAt.Load():
-		// The token ran out (exp + leeway) with no refresh. Fan-out has
-		// already stopped sending it events; this closes a quiet one
-		// within one tick.
-		c.expire()
+	case (st == stateJoining || st == stateActive) && c.expiredAt(now.UnixNano()):
+		// The token ran out (exp + leeway) with no refresh: closed 4002.
+		// Fan-out has already stopped sending it events; this closes a
+		// quiet one within one tick.
 	case (st == stateJoining || st == stateActive) && silent > s.cfg.PingInterval*3/2:
 		// Nothing from the peer, not even a pong, for 1.5 intervals:
 		// dead. Its socket may not drain, so do not wait for a close.

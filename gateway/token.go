@@ -35,20 +35,20 @@ func (c *conn) expiredAt(now int64) bool {
 	if now < c.expireAt.Load() {
 		return false
 	}
-	c.expire()
-	return true
-}
-
-// expire closes the connection for an expired token, once.
-func (c *conn) expire() {
 	c.mu.Lock()
-	c.expireLocked()
+	expired := now >= c.expireAt.Load() // a refresh may have won the race (adopt)
+	if expired {
+		c.expireLocked()
+	}
 	c.mu.Unlock()
+	return expired
 }
 
 // errTokenExpired is the close of a connection whose token ran out.
 var errTokenExpired = disconnect(CloseTokenExpired, "get a new token and reconnect with lastSeq and epoch: nothing is lost")
 
+// expireLocked closes the connection for an expired token, once. Caller
+// holds c.mu.
 func (c *conn) expireLocked() {
 	if c.state < stateClosing {
 		c.s.metrics.tokenExpired.Inc()
