@@ -44,11 +44,11 @@ type conn struct {
 
 	// Set before the connection is shared, read-only afterwards.
 	remote  string
-	deflate bool // negotiated permessage-deflate (no context takeover both ways)
+	deflate bool   // negotiated permessage-deflate (no context takeover both ways)
 	org     string // the token's; a refresh cannot change it
 	user    string // the token's; a refresh cannot change it
-	counted bool // holds a slot in Server.limits
-	present bool // counted in Server.presence; caller holds mu
+	counted bool   // holds a slot in Server.limits
+	present bool   // counted in Server.presence; caller holds mu
 
 	lastRead atomic.Int64 // unix nanos of the last frame from the peer
 

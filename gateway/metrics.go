@@ -52,10 +52,10 @@ type serverMetrics struct {
 	publishFailed   *metrics.Counter
 	polls           *metrics.Counter
 	sseStreams      *metrics.Gauge
-	tokenExpired    *metrics.Counter // WebSocket connections closed 4002 and SSE streams ended at their token's expiry
-	revocations     *metrics.Counter // revocations recorded through this node's POST /v2/realtime/disconnect
-	revokeDropped   *metrics.Counter // revocation signals this node could not queue (still enforced by the record)
-	refreshes       map[string]*metrics.Counter // in-band token refreshes by result; read-only after init
+	tokenExpired    *metrics.Counter                    // WebSocket connections closed 4002 and SSE streams ended at their token's expiry
+	revocations     *metrics.Counter                    // revocations recorded through this node's POST /v2/realtime/disconnect
+	revokeDropped   *metrics.Counter                    // revocation signals this node could not queue (still enforced by the record)
+	refreshes       map[string]*metrics.Counter         // in-band token refreshes by result; read-only after init
 	fallbacks       map[rollout.Reason]*metrics.Counter // read-only after init
 	clientPublishes map[string]*metrics.Counter         // by result; read-only after init
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
