@@ -39,6 +39,7 @@ type serverMetrics struct {
 	deadPeers       *metrics.Counter
 	partialFrames   *metrics.Counter
 	originRefused   *metrics.Counter
+	preflights      *metrics.Counter
 	headerTimeouts  *metrics.Counter
 	rateLimited     *metrics.Counter
 	redisErrors     *metrics.Counter
@@ -73,6 +74,7 @@ func newServerMetrics() *serverMetrics {
 		deadPeers:      s.NewCounter(metricsPrefix + "dead_peer_disconnects_total"),
 		partialFrames:  s.NewCounter(metricsPrefix + "incomplete_frame_disconnects_total"),
 		originRefused:  s.NewCounter(metricsPrefix + "origin_refused_total"),
+		preflights:     s.NewCounter(metricsPrefix + "cors_preflights_total"),
 		headerTimeouts: s.NewCounter(metricsPrefix + "http_closed_before_request_total"),
 		rateLimited:    s.NewCounter(metricsPrefix + "handshakes_rate_limited_total"),
 		redisErrors:    s.NewCounter(metricsPrefix + "redis_errors_total"),

@@ -142,12 +142,15 @@ func (s *Server) routes() {
 	// No response-wrapping middleware here: the stream route hijacks the
 	// connection, and a wrapper that hides http.Hijacker breaks it.
 	r.Get("/v2/realtime/stream", s.handleStream)
-	r.Get("/v2/realtime/poll", s.handlePoll)
-	r.Get("/v2/realtime/sse", s.handleSSE)
-	r.Get("/v2/realtime/presence", s.handlePresence)
-	s.uploadRoutes(r)
+	// What pages call with fetch or EventSource, with CORS (cors.go).
+	s.browserRoutes(r, func(r chi.Router) {
+		r.Get("/v2/realtime/poll", s.handlePoll)
+		r.Get("/v2/realtime/sse", s.handleSSE)
+		r.Get("/v2/realtime/presence", s.handlePresence)
+		s.uploadRoutes(r)
+		r.Get("/v2/realtime/metrics", s.requireAPIKey(s.handleStats))
+	})
 	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
-	r.Get("/v2/realtime/metrics", s.requireAPIKey(s.handleStats))
 	r.Get("/metrics", s.MetricsHandler().ServeHTTP)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
