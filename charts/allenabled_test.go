@@ -26,6 +26,7 @@ func checkAllEnabled(t *testing.T, m manifest) {
 		"REALTIME_STREAMING_V2":         "false",
 		"REALTIME_ROLLOUT_PERCENT":      "10",
 		"REALTIME_KILL_SPREAD":          "10s",
+		"REALTIME_ALLOWED_ORIGINS":      "https://app.example.com,*.example.com",
 		"REALTIME_HISTORY_MAXLEN":       "50000",
 		"REALTIME_OUTBOUND_QUEUE_BYTES": "2097152",
 		"REALTIME_COMPRESS_THRESHOLD":   "-1",

@@ -121,6 +121,10 @@ uploads off in the binary. A list (contentTypes) is joined with commas.
 - name: REALTIME_KILL_SPREAD
   value: {{ .Values.rollout.killSpread | quote }}
 {{- end }}
+{{- with .Values.allowedOrigins }}
+- name: REALTIME_ALLOWED_ORIGINS
+  value: {{ join "," . | quote }}
+{{- end }}
 {{- if .Values.metrics.addr }}
 - name: REALTIME_METRICS_ADDR
   value: {{ .Values.metrics.addr | quote }}
