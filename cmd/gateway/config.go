@@ -124,7 +124,7 @@ func settings(c *config) []setting {
 		{"rollout-percent", "REALTIME_ROLLOUT_PERCENT", "rollout percentage default when the Redis hash has no \"percent\" field (0-100)", num(&c.RolloutPercent)},
 		{"presence-ttl", "REALTIME_PRESENCE_TTL", "how long a node's presence entries live without a heartbeat (a killed node's users disappear within it)", dur(&c.PresenceTTL)},
 		{"kill-spread", "REALTIME_KILL_SPREAD", "window over which the kill switch moves connected clients to the fallback", dur(&c.KillSpread)},
-		{"allowed-origins", "REALTIME_ALLOWED_ORIGINS", "comma-separated browser origins allowed to connect (https://app.example.com, *.example.com, *); empty: same-origin only", str(&c.AllowedOrigins)},
+		{"allowed-origins", "REALTIME_ALLOWED_ORIGINS", "comma-separated browser origins allowed to connect and to call the HTTP routes with CORS (https://app.example.com, *.example.com, *); empty: same-origin only", str(&c.AllowedOrigins)},
 		{"max-conns-per-user", "REALTIME_MAX_CONNS_PER_USER", "connections one user may hold on this node (-1: unlimited)", num(&c.MaxConnsPerUser)},
 		{"max-conns-per-org", "REALTIME_MAX_CONNS_PER_ORG", "connections one org may hold on this node (0: unlimited)", num(&c.MaxConnsPerOrg)},
 		{"handshake-rate", "REALTIME_HANDSHAKE_RATE", "upgrade attempts per second allowed from one IP (0: unlimited)", num(&c.HandshakeRate)},
