@@ -7,9 +7,12 @@ import (
 	"testing"
 )
 
+// browserRoute is a route pages call over HTTP.
+type browserRoute struct{ method, path string }
+
 // browserRoutesUnderTest are the routes pages call over HTTP: every one
 // must answer preflights and carry CORS headers.
-var browserRoutesUnderTest = []struct{ method, path string }{
+var browserRoutesUnderTest = []browserRoute{
 	{http.MethodGet, "/v2/realtime/poll?services=a"},
 	{http.MethodGet, "/v2/realtime/sse?services=a"},
 	{http.MethodGet, "/v2/realtime/presence?room=r"},
@@ -70,50 +73,66 @@ func send(t *testing.T, req *http.Request) (*http.Response, string) {
 	return resp, string(b)
 }
 
-// Preflights on every browser route: allowed origins get 204 with the
-// methods, headers and max age; refused ones 403 JSON without CORS
-// headers, counted; without Origin nothing CORS happens.
-func TestCORSPreflight(t *testing.T) {
+// eachCORSCase runs check for every case of corsCases on every browser
+// route, one node per case on one Redis. req carries the case's Origin;
+// it is an OPTIONS preflight for the route's method when preflight is set,
+// else the route's own method.
+func eachCORSCase(t *testing.T, preflight bool, check func(t *testing.T, h *harness, tc corsCase, rt browserRoute, req *http.Request)) {
 	var first *harness
 	for _, tc := range corsCases {
 		h := corsHarness(t, tc.list, first)
 		first = h
 		for _, rt := range browserRoutesUnderTest {
 			t.Run(tc.name+"/"+rt.method+" "+rt.path, func(t *testing.T) {
-				refused, preflights := h.srv.metrics.originRefused.Get(), h.srv.metrics.preflights.Get()
-				req, _ := http.NewRequest(http.MethodOptions, h.http.URL+rt.path, nil)
-				origin := tc.originFor(h)
-				if origin != "" {
+				method := rt.method
+				if preflight {
+					method = http.MethodOptions
+				}
+				req, _ := http.NewRequest(method, h.http.URL+rt.path, nil)
+				if origin := tc.originFor(h); origin != "" {
 					req.Header.Set("Origin", origin)
 				}
-				req.Header.Set("Access-Control-Request-Method", rt.method)
-				req.Header.Set("Access-Control-Request-Headers", "authorization,content-range")
-				resp, body := send(t, req)
-				hd := resp.Header
-				if hd.Get("Vary") != "Origin" {
-					t.Errorf("Vary = %q, want Origin", hd.Get("Vary"))
+				if preflight {
+					req.Header.Set("Access-Control-Request-Method", rt.method)
+					req.Header.Set("Access-Control-Request-Headers", "authorization,content-range")
 				}
-				switch {
-				case origin == "":
-					if resp.StatusCode != http.StatusNoContent || hd.Get("Access-Control-Allow-Origin") != "" {
-						t.Fatalf("no Origin: %d, ACAO %q; want a plain 204", resp.StatusCode, hd.Get("Access-Control-Allow-Origin"))
-					}
-				case tc.allowed:
-					if resp.StatusCode != http.StatusNoContent || hd.Get("Access-Control-Allow-Origin") != origin ||
-						!strings.Contains(hd.Get("Access-Control-Allow-Methods"), rt.method) ||
-						hd.Get("Access-Control-Allow-Headers") != corsAllowHeaders || hd.Get("Access-Control-Max-Age") != "7200" ||
-						hd.Get("Access-Control-Allow-Credentials") != "" {
-						t.Fatalf("allowed preflight: %d %v", resp.StatusCode, hd)
-					}
-					if h.srv.metrics.preflights.Get() != preflights+1 {
-						t.Fatal("preflight not counted")
-					}
-				default:
-					checkRefused(t, h, resp, body, refused)
-				}
+				check(t, h, tc, rt, req)
 			})
 		}
 	}
+}
+
+// Preflights on every browser route: allowed origins get 204 with the
+// methods, headers and max age; refused ones 403 JSON without CORS
+// headers, counted; without Origin nothing CORS happens.
+func TestCORSPreflight(t *testing.T) {
+	eachCORSCase(t, true, func(t *testing.T, h *harness, tc corsCase, rt browserRoute, req *http.Request) {
+		refused, preflights := h.srv.metrics.originRefused.Get(), h.srv.metrics.preflights.Get()
+		origin := req.Header.Get("Origin")
+		resp, body := send(t, req)
+		hd := resp.Header
+		if hd.Get("Vary") != "Origin" {
+			t.Errorf("Vary = %q, want Origin", hd.Get("Vary"))
+		}
+		switch {
+		case origin == "":
+			if resp.StatusCode != http.StatusNoContent || hd.Get("Access-Control-Allow-Origin") != "" {
+				t.Fatalf("no Origin: %d, ACAO %q; want a plain 204", resp.StatusCode, hd.Get("Access-Control-Allow-Origin"))
+			}
+		case tc.allowed:
+			if resp.StatusCode != http.StatusNoContent || hd.Get("Access-Control-Allow-Origin") != origin ||
+				!strings.Contains(hd.Get("Access-Control-Allow-Methods"), rt.method) ||
+				hd.Get("Access-Control-Allow-Headers") != corsAllowHeaders || hd.Get("Access-Control-Max-Age") != "7200" ||
+				hd.Get("Access-Control-Allow-Credentials") != "" {
+				t.Fatalf("allowed preflight: %d %v", resp.StatusCode, hd)
+			}
+			if h.srv.metrics.preflights.Get() != preflights+1 {
+				t.Fatal("preflight not counted")
+			}
+		default:
+			checkRefused(t, h, resp, body, refused)
+		}
+	})
 }
 
 func checkRefused(t *testing.T, h *harness, resp *http.Response, body string, refusedBefore uint64) {
@@ -136,37 +155,25 @@ func checkRefused(t *testing.T, h *harness, resp *http.Response, body string, re
 // origin can read the answer, a refused one gets 403 before the route
 // runs, a request without Origin is answered as before.
 func TestCORSActualRequest(t *testing.T) {
-	var first *harness
-	for _, tc := range corsCases {
-		h := corsHarness(t, tc.list, first)
-		first = h
-		for _, rt := range browserRoutesUnderTest {
-			t.Run(tc.name+"/"+rt.method+" "+rt.path, func(t *testing.T) {
-				refused := h.srv.metrics.originRefused.Get()
-				req, _ := http.NewRequest(rt.method, h.http.URL+rt.path, nil)
-				origin := tc.originFor(h)
-				if origin != "" {
-					req.Header.Set("Origin", origin)
-				}
-				resp, body := send(t, req)
-				hd := resp.Header
-				switch {
-				case origin == "" || tc.allowed:
-					if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"type":"error"`) {
-						t.Fatalf("got %d %q, want the route's own 401", resp.StatusCode, body)
-					}
-					wantACAO, wantExpose := origin, corsExposeHeaders
-					if origin == "" {
-						wantExpose = ""
-					}
-					if hd.Get("Access-Control-Allow-Origin") != wantACAO || hd.Get("Access-Control-Expose-Headers") != wantExpose ||
-						hd.Get("Vary") != "Origin" {
-						t.Fatalf("headers %v; want ACAO %q, expose %q, Vary Origin", hd, wantACAO, wantExpose)
-					}
-				default:
-					checkRefused(t, h, resp, body, refused)
-				}
-			})
+	eachCORSCase(t, false, func(t *testing.T, h *harness, tc corsCase, _ browserRoute, req *http.Request) {
+		refused := h.srv.metrics.originRefused.Get()
+		origin := req.Header.Get("Origin")
+		resp, body := send(t, req)
+		hd := resp.Header
+		if origin != "" && !tc.allowed {
+			checkRefused(t, h, resp, body, refused)
+			return
 		}
-	}
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"type":"error"`) {
+			t.Fatalf("got %d %q, want the route's own 401", resp.StatusCode, body)
+		}
+		wantExpose := corsExposeHeaders
+		if origin == "" {
+			wantExpose = ""
+		}
+		if hd.Get("Access-Control-Allow-Origin") != origin || hd.Get("Access-Control-Expose-Headers") != wantExpose ||
+			hd.Get("Vary") != "Origin" {
+			t.Fatalf("headers %v; want ACAO %q, expose %q, Vary Origin", hd, origin, wantExpose)
+		}
+	})
 }
