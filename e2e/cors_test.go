@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // corsJS (testdata/cors.js) adds EventSource, HTTP upload and fetch probes
@@ -92,9 +93,7 @@ func TestCrossOriginPage(t *testing.T) {
 	p.waitSeqs(1, 2, 3, 4, 5, 6, 7, 8)
 	p.waitSSESeqs(1, 2, 3, 4, 5, 6, 7, 8)
 
-	g.mu.Lock()
-	logs := g.logs.String()
-	g.mu.Unlock()
+	logs := g.logs()
 	if strings.Contains(logs, tok) || !strings.Contains(logs, `"message":"sse stream"`) || !strings.Contains(logs, "access_token=REDACTED") {
 		t.Fatalf("gateway logs must show the SSE URLs with access_token=REDACTED and never the token")
 	}
@@ -166,7 +165,7 @@ func checkRefusedOrigin(t *testing.T, g *gatewayProc, browser context.Context, o
 	q.start(crossOriginClient(g, tok))
 	// 3 probes + the EventSource + maxFailures (3) WebSockets + the
 	// client's long-poll probe.
-	waitFor(t, 30*time.Second, "the gateway to refuse the page everywhere", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "the gateway to refuse the page everywhere", func() (bool, string) {
 		n := g.metric("realtime_origin_refused_total") - before
 		return n >= 8, fmt.Sprintf("%v refusals; page %s", n, q.snap().summary())
 	})
@@ -236,7 +235,7 @@ func (p *page) sse() sseSnap {
 func (p *page) waitSSE(what string, cond func(sseSnap) bool) sseSnap {
 	p.t.Helper()
 	var s sseSnap
-	waitFor(p.t, 30*time.Second, what, func() (bool, string) {
+	testutil.EventuallyNote(p.t, 30*time.Second, what, func() (bool, string) {
 		s = p.sse()
 		return cond(s), fmt.Sprintf("%+v", s)
 	})

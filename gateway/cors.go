@@ -12,7 +12,7 @@ import (
 // these headers the browser hides every answer from the page, and the
 // long-poll fallback — where a rollout at 0% puts every client — delivers
 // nothing. The WebSocket route needs no CORS: its origin is checked at the
-// upgrade (upgrade.go) with the same originPolicy.
+// upgrade (upgrade.go) with the same admission.Origins.
 //
 // No credentials: the gateway never reads cookies, so it never sends
 // Access-Control-Allow-Credentials and pages call it with the default
@@ -52,7 +52,7 @@ func (s *Server) cors(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !s.origins.allows(r) {
+		if !s.origins.Allows(r) {
 			s.metrics.originRefused.Inc()
 			writeError(w, http.StatusForbidden, "origin_not_allowed", "this origin may not call the gateway")
 			return

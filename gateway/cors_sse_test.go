@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // EventSource from another origin: it cannot set Authorization, so the
@@ -14,7 +16,7 @@ import (
 // stream); on its own reconnects it sends Last-Event-ID, which resumes
 // after that seq even when the URL still carries an older lastSeq.
 func TestSSEAcrossOrigins(t *testing.T) {
-	var buf syncBuf
+	var buf testutil.LockedBuffer
 	logger := zerolog.New(&buf).Level(zerolog.DebugLevel)
 	const app = "https://app.example.com"
 	h := newHarness(t, harnessOpts{cfg: func(c *Config) {

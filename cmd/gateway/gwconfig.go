@@ -4,6 +4,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rtgw/realtime/gateway"
+	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/auth"
 )
 
@@ -14,7 +15,7 @@ type gatewayDeps struct {
 	Log      gateway.EventLog
 	Verifier *auth.Verifier
 	Logger   *zerolog.Logger
-	Uploads  gateway.UploadConfig
+	Uploads  upload.Config
 }
 
 // gatewayConfig maps the binary's settings onto gateway.Config. It is the
