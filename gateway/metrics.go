@@ -56,6 +56,7 @@ type serverMetrics struct {
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
 	rejects         map[CloseCode]*metrics.Counter      // read-only after init
 	uploads         *uploadMetrics
+	ops             *opsMetrics
 }
 
 func newServerMetrics() *serverMetrics {
@@ -92,6 +93,7 @@ func newServerMetrics() *serverMetrics {
 		closes:          make(map[CloseCode]*metrics.Counter),
 		rejects:         make(map[CloseCode]*metrics.Counter),
 		uploads:         newUploadMetrics(s),
+		ops:             newOpsMetrics(s),
 	}
 	for _, code := range allCloseCodes {
 		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`
