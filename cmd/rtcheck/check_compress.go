@@ -42,7 +42,7 @@ func (c *checker) compression(ctx context.Context) row {
 		Values: map[string]any{"negotiated": true, "compressedBefore": before.CompressedMessages, "compressedAfter": after.CompressedMessages}}
 	if after.CompressedMessages <= before.CompressedMessages {
 		r.Status = fail
-		r.Figure += " (did not grow; behind a multi-pod Service use -metrics-url for one pod)"
+		r.Figure += " (did not grow; behind a multi-pod Service, run against one pod)"
 	}
 	return r
 }

@@ -15,7 +15,6 @@ import (
 // default (an explicit flag wins), so CI jobs can keep secrets out of argv.
 type config struct {
 	URL            string        // base URL of the gateway: http(s)://host[:port][/prefix]
-	MetricsURL     string        // base URL for /v2/realtime/metrics; empty: URL
 	Token          string        // client token (JWT) the checks connect with
 	APIKey         string        // REALTIME_API_KEY: publish and metrics
 	JWTSecret      string        // optional: mint one user per connection
@@ -42,7 +41,6 @@ func parseConfig(args []string, getenv func(string) string) (*config, error) {
 	fs := flag.NewFlagSet("rtcheck", flag.ContinueOnError)
 	e := envFlags{fs: fs, getenv: getenv}
 	e.str(&c.URL, "url", "RTCHECK_URL", "http://localhost:4000", "gateway base URL (https:// for a TLS ingress; the WebSocket uses ws:// or wss:// to match)")
-	e.str(&c.MetricsURL, "metrics-url", "RTCHECK_METRICS_URL", "", "base URL for GET /v2/realtime/metrics (one pod); empty: -url")
 	e.str(&c.Token, "token", "RTCHECK_TOKEN", "", "client token (JWT); its org and user are the ones checked")
 	e.str(&c.APIKey, "api-key", "RTCHECK_API_KEY", "", "the gateway's REALTIME_API_KEY (publish, /v2/realtime/metrics)")
 	e.str(&c.JWTSecret, "jwt-secret", "RTCHECK_JWT_SECRET", "", "HS256 secret: mint one user per connection for the connections row (optional)")

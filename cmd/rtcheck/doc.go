@@ -23,11 +23,14 @@
 // "rtcheck") in the token's org, so point it at a service no real client
 // follows. Without -jwt-secret every connection uses the one token, so the
 // node's per-user cap (REALTIME_MAX_CONNS_PER_USER, 20) bounds the
-// connections row; with it, rtcheck mints one user per connection.
+// connections row; with it, rtcheck mints one user per connection
+// ("<user>-rtcheck-<i>" in the token's org), and during a partial rollout
+// those users need the org allowlisted (allow:org:<org>) to get WebSocket.
 //
 // The metrics rows read GET /v2/realtime/metrics, which is per node: behind
 // a Service with several pods the answer may come from another pod than the
 // WebSocket's. The connections row does not mind (no node may grow by more
-// than one subscription); for the compression row use -metrics-url to name
-// one pod (kubectl port-forward pod/…) or run against a single pod.
+// than one subscription). The compression row does on a quiet fleet: if it
+// shows "arrived compressed" but the counter "did not grow", run rtcheck
+// against one pod (kubectl port-forward pod/<name> 4000).
 package main

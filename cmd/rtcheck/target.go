@@ -17,10 +17,10 @@ import (
 // target is the deployment under test: where its endpoints are and how to
 // reach them (TLS roots, API key).
 type target struct {
-	base, metricsBase *url.URL
-	apiKey            string
-	tls               *tls.Config
-	http              *http.Client
+	base   *url.URL
+	apiKey string
+	tls    *tls.Config
+	http   *http.Client
 }
 
 func newTarget(c *config) (*target, error) {
@@ -29,12 +29,6 @@ func newTarget(c *config) (*target, error) {
 	var err error
 	if t.base, err = url.Parse(strings.TrimSuffix(c.URL, "/")); err != nil {
 		return nil, fmt.Errorf("-url: %w", err)
-	}
-	t.metricsBase = t.base
-	if c.MetricsURL != "" {
-		if t.metricsBase, err = url.Parse(strings.TrimSuffix(c.MetricsURL, "/")); err != nil {
-			return nil, fmt.Errorf("-metrics-url: %w", err)
-		}
 	}
 	if c.CAFile != "" {
 		pem, err := os.ReadFile(c.CAFile)
@@ -61,8 +55,8 @@ func (t *target) streamURL(token string) string {
 	return u.String()
 }
 
-func (t *target) endpoint(base *url.URL, path string) string {
-	u := *base
+func (t *target) endpoint(path string) string {
+	u := *t.base
 	u.Path += path
 	return u.String()
 }
@@ -76,7 +70,7 @@ func (t *target) publish(ctx context.Context, org, service, typ string, data any
 	var out struct {
 		Seq int64 `json:"seq"`
 	}
-	if err := t.call(ctx, http.MethodPost, t.endpoint(t.base, "/v2/realtime/publish"), body, &out); err != nil {
+	if err := t.call(ctx, http.MethodPost, t.endpoint("/v2/realtime/publish"), body, &out); err != nil {
 		return 0, fmt.Errorf("publish: %w", err)
 	}
 	return out.Seq, nil
@@ -93,7 +87,7 @@ type nodeStats struct {
 
 func (t *target) stats(ctx context.Context) (nodeStats, error) {
 	var s nodeStats
-	if err := t.call(ctx, http.MethodGet, t.endpoint(t.metricsBase, "/v2/realtime/metrics"), nil, &s); err != nil {
+	if err := t.call(ctx, http.MethodGet, t.endpoint("/v2/realtime/metrics"), nil, &s); err != nil {
 		return s, fmt.Errorf("metrics: %w", err)
 	}
 	return s, nil

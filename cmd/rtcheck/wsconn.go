@@ -78,10 +78,14 @@ func (c *wsConn) handshake(service string, lastSeq int64, epoch string, timeout 
 	if epoch != "" {
 		hs["lastSeq"], hs["epoch"] = lastSeq, epoch
 	}
-	if err := c.send(hs); err != nil {
-		return msg{}, err
+	// A node that refuses at the upgrade (4001, 4029) sends its error and
+	// closes at once, so our write may fail: its answer is still readable.
+	sendErr := c.send(hs)
+	m, err := c.read(time.Now().Add(timeout))
+	if err != nil && sendErr != nil {
+		return msg{}, sendErr
 	}
-	return c.read(time.Now().Add(timeout))
+	return m, err
 }
 
 func (c *wsConn) send(v any) error {
