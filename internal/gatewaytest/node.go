@@ -51,7 +51,7 @@ func Start(t testing.TB, o Options) *Node {
 		bin = PlainBinary(t)
 	}
 	if o.Addr == "" {
-		o.Addr = freeAddr(t)
+		o.Addr = FreeAddr(t)
 	}
 	n := &Node{Addr: o.Addr, out: &syncBuffer{}, done: make(chan struct{})}
 	env := map[string]string{
@@ -208,7 +208,9 @@ func (n *Node) Publish(org, service, typ, data string) (int64, error) {
 	return out.Seq, nil
 }
 
-func freeAddr(t testing.TB) string {
+// FreeAddr returns a loopback host:port that was free a moment ago, for a
+// node's or another server's (Prometheus) listen address.
+func FreeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
