@@ -18,7 +18,7 @@ func TestCompareTransports(t *testing.T) {
 	srv := redistest.Start(t)
 	node := gatewaytest.Start(t, gatewaytest.Options{RedisAddr: srv.Addr})
 	o, err := parseOptions("compare", []string{"-gateways", node.Addr, "-redis", srv.Addr,
-		"-secret", gatewaytest.JWTSecret, "-c", "12", "-rate", "10", "-duration", "1s", "-drain-max", "2s"})
+		"-secret", gatewaytest.JWTSecret, "-c", "12", "-rate", "10", "-duration", "1s", "-drain-max", "4s"}) // generous: CI runs this under -race on 2 busy cores
 	if err != nil {
 		t.Fatal(err)
 	}
