@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -31,7 +32,7 @@ func TestRolloutDecisionsMetric(t *testing.T) {
 	h.connect("acme", "u3", hs)
 	fallback("u4")
 	h.cli("HSET", "realtime:rollout", "enabled", "0")
-	waitFor(t, 5*time.Second, "kill switch seen", func() bool { return !h.flags.Enabled() })
+	testutil.Eventually(t, 5*time.Second, "kill switch seen", func() bool { return !h.flags.Enabled() })
 	fallback("u5")
 
 	for _, tc := range []struct {
@@ -86,7 +87,7 @@ func TestFeedResubscribesMetric(t *testing.T) {
 		t.Fatalf("before the restart: %v re-links, want 0", got)
 	}
 	h.redis.Restart()
-	waitFor(t, 20*time.Second, "re-link counted", func() bool {
+	testutil.Eventually(t, 20*time.Second, "re-link counted", func() bool {
 		return metricValue(t, scrape(t, h), "realtime_feed_resubscribes_total") >= 1
 	})
 }

@@ -1,19 +1,18 @@
 package gateway
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -37,13 +36,13 @@ func TestRedactURL(t *testing.T) {
 
 // Debug logs carry connection open/close, never the token.
 func TestLogsNeverCarryTheToken(t *testing.T) {
-	var buf syncBuf
+	var buf testutil.LockedBuffer
 	logger := zerolog.New(&buf).Level(zerolog.DebugLevel)
 	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.Logger = &logger }})
 	tok := h.token("logs", "u1")
 	c, _ := h.connect("logs", "u1", map[string]any{"services": []string{"s"}})
 	c.NC.Close()
-	waitFor(t, 5*time.Second, "close logged", func() bool { return strings.Contains(buf.String(), "connection closed") })
+	testutil.Eventually(t, 5*time.Second, "close logged", func() bool { return strings.Contains(buf.String(), "connection closed") })
 	out := buf.String()
 	if strings.Contains(out, tok) || strings.Contains(out, tok[strings.LastIndex(tok, ".")+1:]) {
 		t.Fatalf("token in logs:\n%s", out)
@@ -53,23 +52,6 @@ func TestLogsNeverCarryTheToken(t *testing.T) {
 			t.Fatalf("logs lack %s:\n%s", want, out)
 		}
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // metricValue reads one series from the Prometheus text.
@@ -82,6 +64,21 @@ func metricValue(t *testing.T, text, series string) float64 {
 	}
 	v, _ := strconv.ParseFloat(m[1], 64)
 	return v
+}
+
+// scrape returns the node's Prometheus text.
+func scrape(t *testing.T, h *harness) string {
+	t.Helper()
+	resp, err := http.Get(h.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
 }
 
 // The named series exist and move under a small load.
@@ -97,16 +94,10 @@ func TestPrometheusMetricsMove(t *testing.T) {
 	c2.Events(2)
 	bad := wstest.Dial(t, h.wsURL+"?access_token=nope", wstest.Options{})
 	bad.ExpectClose(4001)
-	waitFor(t, 5*time.Second, "rejected connection gone", func() bool { return h.srv.reg.len() == 2 })
-	waitFor(t, 5*time.Second, "deliveries counted", func() bool { return h.srv.metrics.delivered.Get() >= 4 })
+	testutil.Eventually(t, 5*time.Second, "rejected connection gone", func() bool { return h.srv.reg.len() == 2 })
+	testutil.Eventually(t, 5*time.Second, "deliveries counted", func() bool { return h.srv.metrics.delivered.Get() >= 4 })
 
-	resp, err := http.Get(h.http.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	text := string(body)
+	text := scrape(t, h)
 	checks := map[string]float64{
 		"realtime_connections_active":                                           2,
 		"realtime_connections_opened_total":                                     3,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -40,13 +41,13 @@ func TestDashboardQueriesAgainstPrometheus(t *testing.T) {
 	}
 	// Prometheus's first target sync takes ~5 s; load before the first
 	// scrape would be invisible to rate().
-	waitFor(t, 30*time.Second, "both nodes scraped", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "both nodes scraped", func() (bool, string) {
 		vs, err := prom.query(`sum(up{job="realtime"})`)
 		return err == nil && len(vs) == 1 && vs[0] == 2, fmt.Sprint(vs, err)
 	})
 	runLoad(t, nodes, org)
 
-	waitFor(t, 30*time.Second, "every panel query to return data", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "every panel query to return data", func() (bool, string) {
 		for _, q := range queries {
 			if vs, err := prom.query(q.Expr); err != nil || len(vs) == 0 {
 				return false, fmt.Sprintf("panel %q: %s: %v %v", q.Panel, q.Expr, vs, err)
@@ -68,7 +69,7 @@ func TestDashboardQueriesAgainstPrometheus(t *testing.T) {
 		`sum(rate(realtime_disconnects_total[2m]))`,
 		`sum(rate(realtime_readyz_checks_total{result="ready"}[2m]))`,
 	}
-	waitFor(t, 30*time.Second, "the load's series above zero", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "the load's series above zero", func() (bool, string) {
 		for _, m := range moved {
 			vs, err := prom.query(m)
 			if err != nil || len(vs) == 0 || !(vs[0] > 0) || math.IsInf(vs[0], 0) {
@@ -199,7 +200,7 @@ func startPrometheus(t *testing.T, nodes []*gatewaytest.Node) *prometheus {
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := gatewaytest.FreeAddr(t)
+	addr := testutil.FreeAddr(t)
 	cmd := exec.Command(bin, "--config.file="+filepath.Join(dir, "prometheus.yml"),
 		"--storage.tsdb.path="+filepath.Join(dir, "data"), "--web.listen-address="+addr, "--log.level=warn")
 	var out strings.Builder
@@ -217,7 +218,7 @@ func startPrometheus(t *testing.T, nodes []*gatewaytest.Node) *prometheus {
 		}
 	})
 	p := &prometheus{base: "http://" + addr}
-	waitFor(t, 30*time.Second, "prometheus ready", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "prometheus ready", func() (bool, string) {
 		resp, err := http.Get(p.base + "/-/ready")
 		if err != nil {
 			return false, err.Error()
@@ -260,21 +261,4 @@ func (p *prometheus) query(expr string) ([]float64, error) {
 		out = append(out, v)
 	}
 	return out, nil
-}
-
-// waitFor polls cond until it holds or the deadline passes, then fails
-// with the last reason it gave.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s: %s", timeout, what, why)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
 }

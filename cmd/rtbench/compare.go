@@ -87,11 +87,7 @@ func (e *env) compareOne(ctx context.Context, transport string) (compareRow, err
 // measure publishes for -duration and reads every counter around it.
 func (e *env) measure(ctx context.Context, transport string, st *transportStats, runID string) (compareRow, error) {
 	o := e.o
-	gwBefore, err := scrapeAll(ctx, o.gateways)
-	if err != nil {
-		return compareRow{}, err
-	}
-	cmdBefore, err := commandStats(ctx, e.rdb)
+	gwBefore, cmdBefore, err := e.counters(ctx)
 	if err != nil {
 		return compareRow{}, err
 	}
@@ -104,11 +100,7 @@ func (e *env) measure(ctx context.Context, transport string, st *transportStats,
 	pub.run(ctx, o.rate, o.duration)
 	time.Sleep(o.drainMax)
 	secs := time.Since(start).Seconds()
-	gwAfter, err := scrapeAll(ctx, o.gateways)
-	if err != nil {
-		return compareRow{}, err
-	}
-	cmdAfter, err := commandStats(ctx, e.rdb)
+	gwAfter, cmdAfter, err := e.counters(ctx)
 	if err != nil {
 		return compareRow{}, err
 	}
@@ -157,4 +149,15 @@ func published(p *publisher) int64 {
 		n += c
 	}
 	return n
+}
+
+// counters reads the gateways' metrics and Redis's command counts, the
+// two sides of every delta in a compare row.
+func (e *env) counters(ctx context.Context) ([]promSample, cmdStats, error) {
+	gw, err := scrapeAll(ctx, e.o.gateways)
+	if err != nil {
+		return nil, cmdStats{}, err
+	}
+	cmds, err := commandStats(ctx, e.rdb)
+	return gw, cmds, err
 }

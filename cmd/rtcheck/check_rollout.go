@@ -7,6 +7,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rtgw/realtime/rollout"
+	"github.com/rtgw/realtime/store"
 )
 
 // rollout: the token's user as the rollout sees it. The node's answer to
@@ -27,7 +28,7 @@ func (c *checker) rollout(ctx context.Context) row {
 	}
 	want, err := c.hashDecision(ctx)
 	if err != nil {
-		return failed("rollout", "%s; reading %s:rollout: %v", r.Figure, c.cfg.RedisPrefix, err)
+		return failed("rollout", "%s; reading %s: %v", r.Figure, store.RolloutKey(c.cfg.RedisPrefix), err)
 	}
 	r.Values["hash"] = want
 	r.Figure += "; hash → " + want
@@ -59,7 +60,7 @@ func (c *checker) hashDecision(ctx context.Context) (string, error) {
 	defer client.Close()
 	var readErr error
 	src, err := rollout.New(rollout.Config{
-		Client: client, Key: c.cfg.RedisPrefix + ":rollout", Timeout: c.cfg.Timeout,
+		Client: client, Key: store.RolloutKey(c.cfg.RedisPrefix), Timeout: c.cfg.Timeout,
 		DefaultEnabled: c.cfg.DefaultOn, DefaultPercent: c.cfg.DefaultPercent, DefaultPercentSet: true,
 		OnError: func(err error) { readErr = err },
 	})

@@ -107,36 +107,31 @@ func (e *envFlags) str(p *string, name, env, def, u string) {
 }
 
 func (e *envFlags) integer(p *int, name, env string, def int, u string) {
-	if v := strings.TrimSpace(e.getenv(env)); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("$%s=%q: not an integer", env, v))
-		}
-		def = n
-	}
-	e.fs.IntVar(p, name, def, e.usage(u, env))
+	e.fs.IntVar(p, name, envValue(e, env, "an integer", strconv.Atoi, def), e.usage(u, env))
 }
 
 func (e *envFlags) duration(p *time.Duration, name, env string, def time.Duration, u string) {
-	if v := strings.TrimSpace(e.getenv(env)); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("$%s=%q: not a duration", env, v))
-		}
-		def = d
-	}
-	e.fs.DurationVar(p, name, def, e.usage(u, env))
+	e.fs.DurationVar(p, name, envValue(e, env, "a duration", time.ParseDuration, def), e.usage(u, env))
 }
 
 func (e *envFlags) boolean(p *bool, name, env string, def bool, u string) {
-	if v := strings.TrimSpace(e.getenv(env)); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("$%s=%q: not a boolean", env, v))
-		}
-		def = b
+	e.fs.BoolVar(p, name, envValue(e, env, "a boolean", strconv.ParseBool, def), e.usage(u, env))
+}
+
+// envValue is env's value parsed as the flag's default, or def when env is
+// unset; a value that does not parse is recorded (reported after Parse)
+// and def is kept.
+func envValue[T any](e *envFlags, env, kind string, parse func(string) (T, error), def T) T {
+	v := strings.TrimSpace(e.getenv(env))
+	if v == "" {
+		return def
 	}
-	e.fs.BoolVar(p, name, def, e.usage(u, env))
+	x, err := parse(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("$%s=%q: not %s", env, v, kind))
+		return def
+	}
+	return x
 }
 
 // getenv is os.Getenv; a variable so tests can pass their own.
