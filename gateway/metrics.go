@@ -57,6 +57,7 @@ type serverMetrics struct {
 	clientPublishes map[string]*metrics.Counter         // by result; read-only after init
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
 	rejects         map[CloseCode]*metrics.Counter      // read-only after init
+	ops             *opsMetrics
 }
 
 func newServerMetrics() *serverMetrics {
@@ -93,6 +94,7 @@ func newServerMetrics() *serverMetrics {
 		clientPublishes: make(map[string]*metrics.Counter),
 		closes:          make(map[CloseCode]*metrics.Counter),
 		rejects:         make(map[CloseCode]*metrics.Counter),
+		ops:             newOpsMetrics(s),
 	}
 	for _, code := range allCloseCodes {
 		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`

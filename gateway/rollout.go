@@ -24,6 +24,7 @@ func (s *Server) checkRollout(c *conn) error {
 		return nil
 	}
 	d := s.cfg.Rollout.Decide(context.Background(), c.user, c.org)
+	s.metrics.ops.decided(d)
 	if d.In {
 		return nil
 	}

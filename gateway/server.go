@@ -182,15 +182,18 @@ func (s *Server) Mount(pattern string, h http.Handler) { s.router.Mount(pattern,
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
+		s.metrics.ops.readyDraining.Inc()
 		writeError(w, http.StatusServiceUnavailable, "draining", "node is shutting down")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	if err := s.cfg.Log.Ping(ctx); err != nil {
+		s.metrics.ops.readyRedis.Inc()
 		writeError(w, http.StatusServiceUnavailable, "redis_unreachable", "event log is unreachable")
 		return
 	}
+	s.metrics.ops.readyOK.Inc()
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
