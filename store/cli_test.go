@@ -18,13 +18,14 @@ func TestCLIOneLiner(t *testing.T) {
 	script := filepath.Join("..", "store", "lua", "publish.lua")
 	org := e.org
 	args := []string{"--eval", script,
-		key(org, "log"), key(org, "epoch"), key(org, "seq"), key(org, "notify"),
-		",", "10000", "", "finance", "revenue.created", `{"amount":42}`}
+		key(org, "log"), key(org, "epoch"), key(org, "seq"), key(org, "notify"), key(org, "idem:"),
+		",", "10000", "", "86400000", "finance", "revenue.created", `{"amount":42}`, "order-42-created"}
 	out, err := e.srv.CLI(t, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// redis-cli prints the {first, last, epoch} reply one per line.
+	// redis-cli prints the {first, last, epoch, duplicates} reply one per
+	// line; an empty duplicates list prints nothing.
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || lines[0] != "1" || lines[1] != "1" || lines[2] == "" {
 		t.Fatalf("redis-cli output = %q, want 1, 1, an epoch", out)
@@ -38,13 +39,26 @@ func TestCLIOneLiner(t *testing.T) {
 		t.Fatalf("Head = %+v, want the epoch redis-cli printed (%s) and Seq 1", h, lines[2])
 	}
 
+	// The same command again is a duplicate: nothing new is written and
+	// the reply names event 0 with its original seq 1.
+	out, err = e.srv.CLI(t, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Fields(out); len(lines) != 5 || lines[0] != "2" || lines[1] != "1" || lines[3] != "0" || lines[4] != "1" {
+		t.Fatalf("redis-cli repeat = %q, want 2, 1, the epoch, 0, 1", out)
+	}
+
 	// The script's own checks stop what Go would have stopped.
 	for _, bad := range [][]string{
-		{"finance", "has space", "{}"},
-		{"finance", "t", "{amount:42}"},
-		{"finance", "t"},
+		{"86400000", "finance", "has space", "{}", ""},
+		{"86400000", "finance", "t", "{amount:42}", ""},
+		{"86400000", "finance", "t", "{}"},
+		{"86400000", "finance", "t", "{}", "has space"},
+		{"0", "finance", "t", "{}", "k"},
+		{"finance", "t", "{}", ""}, // the layout before idempotency keys
 	} {
-		args := append([]string{"--eval", script, key(org, "log"), key(org, "epoch"), key(org, "seq"), key(org, "notify"), ",", "10000", ""}, bad...)
+		args := append([]string{"--eval", script, key(org, "log"), key(org, "epoch"), key(org, "seq"), key(org, "notify"), key(org, "idem:"), ",", "10000", ""}, bad...)
 		out, _ := e.srv.CLI(t, args...)
 		if !strings.Contains(out, "ERR") {
 			t.Errorf("redis-cli publish %q = %q, want an error", bad, out)

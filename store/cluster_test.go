@@ -16,7 +16,8 @@ import (
 
 // On a real 3-master Redis Cluster: an org's keys share one slot (so the
 // scripts and MULTI are legal), orgs spread over every shard, and one feed
-// connection hears every org (plain PUBLISH reaches the whole cluster).
+// connection hears every org (plain PUBLISH reaches the whole cluster), and
+// idempotency keys work in each org's slot.
 func TestOnRedisCluster(t *testing.T) {
 	cl := redistest.StartCluster(t, 3)
 	rdb := cl.Client(t)
@@ -71,8 +72,16 @@ func TestOnRedisCluster(t *testing.T) {
 				t.Fatalf("publish %s: %v", org, err)
 			}
 		}
+		// The idempotency keys live in the org's slot too: a repeat is
+		// found there, on whichever shard owns the org.
+		for i := range 2 {
+			p, err := log.Append(ctx, org, store.Input{Service: "s", Type: "t", Data: json.RawMessage(`2`), IdempotencyKey: "once"})
+			if err != nil || p.Seqs[0] != 4 || (i == 1) != (p.Duplicates != nil) {
+				t.Fatalf("keyed publish %d to %s: %+v %v", i, org, p, err)
+			}
+		}
 		page, err := log.ReadAfter(ctx, org, 1, 10)
-		if err != nil || page.Epoch != head.Epoch || len(page.Events) != 2 || page.Events[0].Seq != 2 {
+		if err != nil || page.Epoch != head.Epoch || len(page.Events) != 3 || page.Events[0].Seq != 2 {
 			t.Fatalf("read %s: %+v %v", org, page, err)
 		}
 	}
@@ -80,7 +89,7 @@ func TestOnRedisCluster(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, org := range orgs {
-			if len(got[org]) != 3 {
+			if len(got[org]) != 4 {
 				return false
 			}
 		}

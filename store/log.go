@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/rand"
 	"fmt"
+	"strconv"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -14,6 +15,7 @@ type Log struct {
 	keys   keys
 	maxLen int64
 	maxEv  int
+	window string // IdempotencyWindow in ms, as publish.lua takes it
 }
 
 // New checks cfg, fills its defaults and returns a Log. It does not talk to
@@ -23,7 +25,8 @@ func New(cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store.New: %w", err)
 	}
-	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes}, nil
+	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes,
+		window: strconv.FormatInt(cfg.IdempotencyWindow.Milliseconds(), 10)}, nil
 }
 
 // MaxEventBytes returns the cap on one event's data, after defaults.
