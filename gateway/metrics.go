@@ -55,6 +55,7 @@ type serverMetrics struct {
 	clientPublishes map[string]*metrics.Counter         // by result; read-only after init
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
 	rejects         map[CloseCode]*metrics.Counter      // read-only after init
+	duplicates      map[string]*metrics.Counter         // by via; read-only after init
 	uploads         *uploadMetrics
 }
 
@@ -91,6 +92,7 @@ func newServerMetrics() *serverMetrics {
 		clientPublishes: make(map[string]*metrics.Counter),
 		closes:          make(map[CloseCode]*metrics.Counter),
 		rejects:         make(map[CloseCode]*metrics.Counter),
+		duplicates:      newDuplicateCounters(s),
 		uploads:         newUploadMetrics(s),
 	}
 	for _, code := range allCloseCodes {

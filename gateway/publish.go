@@ -13,19 +13,37 @@ import (
 
 // publishEvent is one event of a publish request.
 type publishEvent struct {
-	Service string          `json:"service"`
-	Type    string          `json:"type"`
-	Data    json.RawMessage `json:"data"`
+	Service        string          `json:"service"`
+	Type           string          `json:"type"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey *string         `json:"idempotencyKey"`
 }
 
 // publishRequest is the body of POST /v2/realtime/publish: one event
-// inline, or several in "events" (published atomically, contiguous seqs).
+// inline, or several in "events" (published atomically, contiguous seqs
+// for the new ones). A single event's key may also come in the
+// Idempotency-Key header.
 type publishRequest struct {
-	Org     string          `json:"org"`
-	Service string          `json:"service"`
-	Type    string          `json:"type"`
-	Data    json.RawMessage `json:"data"`
-	Events  []publishEvent  `json:"events"`
+	Org            string          `json:"org"`
+	Service        string          `json:"service"`
+	Type           string          `json:"type"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey *string         `json:"idempotencyKey"`
+	Events         []publishEvent  `json:"events"`
+}
+
+// singleReply answers a single publish; Duplicate marks a repeated key,
+// whose Seq is the one it got first.
+type singleReply struct {
+	Seq       int64 `json:"seq"`
+	Duplicate bool  `json:"duplicate,omitempty"`
+}
+
+// batchReply answers a batch: Seqs in request order, and the indices of the
+// events that were duplicates (omitted when none).
+type batchReply struct {
+	Seqs       []int64 `json:"seqs"`
+	Duplicates []int   `json:"duplicates,omitempty"`
 }
 
 func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
@@ -42,7 +60,7 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RedisTimeout)
 	defer cancel()
-	first, last, err := s.cfg.Log.Publish(ctx, req.Org, inputs...)
+	p, err := s.cfg.Log.Append(ctx, req.Org, inputs...)
 	switch {
 	case isInvalidEvent(err):
 		s.metrics.publishBad.Inc()
@@ -56,15 +74,12 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.publishOK.Inc()
+	s.metrics.duplicates["http"].Add(len(p.Duplicates))
 	if req.Events == nil {
-		writeJSON(w, http.StatusOK, map[string]int64{"seq": first})
+		writeJSON(w, http.StatusOK, singleReply{Seq: p.Seqs[0], Duplicate: p.Duplicates != nil})
 		return
 	}
-	seqs := make([]int64, 0, last-first+1)
-	for q := first; q <= last; q++ {
-		seqs = append(seqs, q)
-	}
-	writeJSON(w, http.StatusOK, map[string][]int64{"seqs": seqs})
+	writeJSON(w, http.StatusOK, batchReply{Seqs: p.Seqs, Duplicates: p.Duplicates})
 }
 
 var (
@@ -97,7 +112,16 @@ func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishR
 	}
 	evs := req.Events
 	if single {
+		key, err := singleKey(r.Header, req.IdempotencyKey)
+		if err != nil {
+			return req, nil, err
+		}
 		evs = []publishEvent{{Service: req.Service, Type: req.Type, Data: req.Data}}
+		if key != "" {
+			evs[0].IdempotencyKey = &key
+		}
+	} else if req.IdempotencyKey != nil || r.Header.Values(idempotencyHeader) != nil {
+		return req, nil, errIdempotencyBatch
 	}
 	if len(evs) == 0 {
 		return req, nil, errors.New(`"events" is empty`)
@@ -107,24 +131,26 @@ func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishR
 	}
 	inputs := make([]store.Input, 0, len(evs))
 	for i, ev := range evs {
-		if err := checkPublishEvent(ev); err != nil {
+		key, err := checkPublishEvent(ev)
+		if err != nil {
 			return req, nil, errors.New("event " + itoa(i) + ": " + err.Error())
 		}
-		inputs = append(inputs, store.Input{Service: ev.Service, Type: ev.Type, Data: ev.Data})
+		inputs = append(inputs, store.Input{Service: ev.Service, Type: ev.Type, Data: ev.Data, IdempotencyKey: key})
 	}
 	return req, inputs, nil
 }
 
-func checkPublishEvent(ev publishEvent) error {
+// checkPublishEvent checks one event and returns its idempotency key ("" for none).
+func checkPublishEvent(ev publishEvent) (string, error) {
 	switch {
 	case !store.ValidName(ev.Service):
-		return errors.New(`"service" is missing or invalid (1-64 of A-Z a-z 0-9 _ . : -)`)
+		return "", errors.New(`"service" is missing or invalid (1-64 of A-Z a-z 0-9 _ . : -)`)
 	case !store.ValidName(ev.Type):
-		return errors.New(`"type" is missing or invalid (1-64 of A-Z a-z 0-9 _ . : -)`)
+		return "", errors.New(`"type" is missing or invalid (1-64 of A-Z a-z 0-9 _ . : -)`)
 	case len(ev.Data) == 0:
-		return errors.New(`"data" is missing`)
+		return "", errors.New(`"data" is missing`)
 	}
-	return nil
+	return checkedKey(ev.IdempotencyKey)
 }
 
 func itoa(i int) string {
