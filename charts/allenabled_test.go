@@ -27,6 +27,7 @@ func checkAllEnabled(t *testing.T, m manifest) {
 		"REALTIME_ROLLOUT_PERCENT":      "10",
 		"REALTIME_KILL_SPREAD":          "10s",
 		"REALTIME_HISTORY_MAXLEN":       "50000",
+		"REALTIME_IDEMPOTENCY_WINDOW":   "6h",
 		"REALTIME_OUTBOUND_QUEUE_BYTES": "2097152",
 		"REALTIME_COMPRESS_THRESHOLD":   "-1",
 		"GOMEMLIMIT":                    "1800MiB",

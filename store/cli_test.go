@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,10 +17,12 @@ func TestCLIOneLiner(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, store.Config{})
 	script := filepath.Join("..", "store", "lua", "publish.lua")
-	org := e.org
-	args := []string{"--eval", script,
-		key(org, "log"), key(org, "epoch"), key(org, "seq"), key(org, "notify"), key(org, "idem:"),
-		",", "10000", "", "86400000", "finance", "revenue.created", `{"amount":42}`, "order-42-created"}
+	org := "acme" // the README's org; the server is this test's own
+	args := readmeCommand(t, "redis-cli --eval store/lua/publish.lua ")
+	if args[0] != "--eval" || args[1] != "store/lua/publish.lua" {
+		t.Fatalf("README command %q", args)
+	}
+	args[1] = script
 	out, err := e.srv.CLI(t, args...)
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +40,10 @@ func TestCLIOneLiner(t *testing.T) {
 	}
 	if h := mustHead(t, e.log, org); h.Epoch != lines[2] || h.Seq != 1 {
 		t.Fatalf("Head = %+v, want the epoch redis-cli printed (%s) and Seq 1", h, lines[2])
+	}
+
+	if v, err := e.rdb.Get(t.Context(), key(org, "idem:order-42-created")).Result(); err != nil || v != "1:"+lines[2] {
+		t.Fatalf("idempotency key = %q, %v; want 1:<epoch>", v, err)
 	}
 
 	// The same command again is a duplicate: nothing new is written and
@@ -67,4 +74,44 @@ func TestCLIOneLiner(t *testing.T) {
 	if h := mustHead(t, e.log, org); h.Seq != 1 {
 		t.Fatalf("rejected redis-cli publishes wrote events: Head %+v", h)
 	}
+}
+
+// readmeCommand finds the README line starting with prefix and splits it
+// into words the way a shell would for this command: spaces separate,
+// single quotes group. The first word (the program) is dropped.
+func readmeCommand(t *testing.T, prefix string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		if !strings.HasPrefix(line, prefix) {
+			continue
+		}
+		var words []string
+		var w strings.Builder
+		quoted, inWord := false, false
+		for _, r := range strings.TrimSpace(line) {
+			switch {
+			case r == '\'':
+				quoted, inWord = !quoted, true
+			case r == ' ' && !quoted:
+				if inWord {
+					words = append(words, w.String())
+				}
+				w.Reset()
+				inWord = false
+			default:
+				w.WriteRune(r)
+				inWord = true
+			}
+		}
+		if inWord {
+			words = append(words, w.String())
+		}
+		return words[1:]
+	}
+	t.Fatalf("README has no line starting with %q", prefix)
+	return nil
 }

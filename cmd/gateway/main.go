@@ -67,7 +67,8 @@ func run(cfg config) error {
 	}
 	defer client.Close()
 
-	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes})
+	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes,
+		IdempotencyWindow: cfg.IdempotencyWindow})
 	if err != nil {
 		return err
 	}
