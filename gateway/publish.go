@@ -110,18 +110,9 @@ func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishR
 	if single == (req.Events != nil) {
 		return req, nil, errPublishShape
 	}
-	evs := req.Events
-	if single {
-		key, err := singleKey(r.Header, req.IdempotencyKey)
-		if err != nil {
-			return req, nil, err
-		}
-		evs = []publishEvent{{Service: req.Service, Type: req.Type, Data: req.Data}}
-		if key != "" {
-			evs[0].IdempotencyKey = &key
-		}
-	} else if req.IdempotencyKey != nil || r.Header.Values(idempotencyHeader) != nil {
-		return req, nil, errIdempotencyBatch
+	evs, err := requestEvents(r.Header, req, single)
+	if err != nil {
+		return req, nil, err
 	}
 	if len(evs) == 0 {
 		return req, nil, errors.New(`"events" is empty`)
@@ -138,6 +129,26 @@ func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishR
 		inputs = append(inputs, store.Input{Service: ev.Service, Type: ev.Type, Data: ev.Data, IdempotencyKey: key})
 	}
 	return req, inputs, nil
+}
+
+// requestEvents returns the request's events: the batch, or the single
+// event with its idempotency key from the body or the header.
+func requestEvents(h http.Header, req publishRequest, single bool) ([]publishEvent, error) {
+	if !single {
+		if req.IdempotencyKey != nil || h.Values(idempotencyHeader) != nil {
+			return nil, errIdempotencyBatch
+		}
+		return req.Events, nil
+	}
+	key, err := singleKey(h, req.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	ev := publishEvent{Service: req.Service, Type: req.Type, Data: req.Data}
+	if key != "" {
+		ev.IdempotencyKey = &key
+	}
+	return []publishEvent{ev}, nil
 }
 
 // checkPublishEvent checks one event and returns its idempotency key ("" for none).
