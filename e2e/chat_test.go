@@ -10,6 +10,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // chatToken mints a token for org that may publish to the chat service.
@@ -42,7 +43,7 @@ func TestBrowserPublishesChat(t *testing.T) {
 	if err := json.Unmarshal(s.Events[0].Data, &d); err != nil || d.User != "e2e-user" || d.Room != "frontdesk" || d.Data.Text != "towels for 12" || s.Events[0].Type != "message" {
 		t.Fatalf("chat event %+v (%s)", d, s.Events[0].Data)
 	}
-	waitFor(t, 5*time.Second, "publish promises settled", func() (bool, string) {
+	testutil.EventuallyNote(t, 5*time.Second, "publish promises settled", func() (bool, string) {
 		published := evalIn(p, chromedp.Evaluate[float64]("h.published || 0"))
 		refused := evalIn(p, chromedp.Evaluate[string]("h.refused || ''"))
 		return published == 1 && refused == "publish_not_allowed", fmt.Sprintf("seq %v, refused %q", published, refused)
@@ -61,7 +62,7 @@ func TestBrowserPublishRejectedOnClose(t *testing.T) {
 	p.eval(`h.rt.publish('chat', 'frontdesk', {text: 'x'}).then(() => { h.pending = 'resolved'; }, (e) => { h.pending = e.code; }); h.rt.close()`)
 	p.eval(`h.rt.publish('chat', 'frontdesk', {text: 'y'}).then(() => { h.after = 'resolved'; }, (e) => { h.after = e.code; })`)
 	var pending, after string
-	waitFor(t, 5*time.Second, "the publish promises settled", func() (bool, string) {
+	testutil.EventuallyNote(t, 5*time.Second, "the publish promises settled", func() (bool, string) {
 		pending = evalIn(p, chromedp.Evaluate[string]("h.pending || ''"))
 		after = evalIn(p, chromedp.Evaluate[string]("h.after || ''"))
 		return pending != "" && after != "", ""

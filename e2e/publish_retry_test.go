@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -104,7 +105,7 @@ func appendAsBrowser(t *testing.T, redis *redistest.Server, org, user, key, text
 func waitPubs(t *testing.T, p *page, n int) []settled {
 	t.Helper()
 	var pubs []settled
-	waitFor(t, 30*time.Second, fmt.Sprintf("%d publishes settled", n), func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, fmt.Sprintf("%d publishes settled", n), func() (bool, string) {
 		raw := evalIn(p, chromedp.Evaluate[string]("JSON.stringify(h.pubs)"))
 		pubs = nil
 		_ = json.Unmarshal([]byte(raw), &pubs)

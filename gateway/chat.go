@@ -3,9 +3,9 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -71,7 +71,7 @@ func (c *conn) publisher() chan<- publishJob {
 func (c *conn) publish(msg []byte) {
 	var p clientPublish
 	if err := json.Unmarshal(msg, &p); err != nil {
-		c.sendPublishError("", "bad_publish", "publish is not valid JSON: "+jsonProblem(err))
+		c.sendPublishError("", "bad_publish", "publish is not valid JSON: "+message.JSONProblem(err))
 		return
 	}
 	switch {
@@ -88,7 +88,7 @@ func (c *conn) publish(msg []byte) {
 	case !c.claims.MayPublish(p.Service):
 		c.s.metrics.clientPublishes["not_allowed"].Inc()
 		c.sendPublishError(p.ID, "publish_not_allowed", "the token may not publish to "+p.Service)
-	case !c.s.pubRate.allowKey(c.org+"\x00"+c.user, time.Now()):
+	case !c.s.publishRate.Allow(c.org+"\x00"+c.user, time.Now()):
 		c.s.metrics.clientPublishes["rate_limited"].Inc()
 		c.sendPublishError(p.ID, "rate_limited", "too many publishes; slow down")
 	default:
@@ -144,17 +144,7 @@ func (s *Server) appendClientPublish(ctx context.Context, j publishJob) {
 	}
 	s.metrics.clientPublishes["ok"].Inc()
 	s.metrics.duplicates["ws"].Add(len(p.Duplicates))
-	j.c.send(controlFrameText(publishedMessage(j.id, p.Seqs[0], p.Duplicates != nil)))
-}
-
-// publishedMessage is the answer to a client publish that was appended, or
-// (duplicate) whose key had been published before under seq.
-func publishedMessage(id string, seq int64, duplicate bool) []byte {
-	b := []byte(`{"type":"published","id":` + strconv.Quote(id) + `,"seq":` + strconv.FormatInt(seq, 10))
-	if duplicate {
-		b = append(b, `,"duplicate":true`...)
-	}
-	return append(b, '}')
+	j.c.SendText(message.Published(j.id, p.Seqs[0], p.Duplicates != nil))
 }
 
 func publishProblem(err error) string {
@@ -164,14 +154,8 @@ func publishProblem(err error) string {
 	return "event log unavailable"
 }
 
-// publishError is the error frame of a client publish: the usual error
-// message plus the publish's id, so the client can match it.
-type publishError struct {
-	errorMessage
-	ID string `json:"id,omitempty"`
-}
-
+// sendPublishError is the error message of a client publish: the usual
+// error plus the publish's id, so the client can match it.
 func (c *conn) sendPublishError(id, code, msg string) {
-	b, _ := json.Marshal(publishError{errorMessage{Type: "error", Code: code, Message: msg}, id})
-	c.send(controlFrameText(b))
+	c.SendText(message.Problem{Code: code, Message: msg, ID: id}.Bytes())
 }

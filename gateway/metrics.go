@@ -8,6 +8,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/rollout"
 )
 
@@ -19,7 +20,7 @@ const metricsPrefix = "realtime_"
 var allCloseCodes = []CloseCode{
 	CloseNormal, CloseGoingAway, CloseProtocolError, CloseInvalidPayload,
 	CloseMessageTooBig, CloseInternalError, CloseServiceRestart, CloseSlowConsumer,
-	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimout,
+	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimeout,
 	CloseFallback, CloseTooManyConns,
 }
 
@@ -56,7 +57,6 @@ type serverMetrics struct {
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
 	rejects         map[CloseCode]*metrics.Counter      // read-only after init
 	duplicates      map[string]*metrics.Counter         // by via; read-only after init
-	uploads         *uploadMetrics
 }
 
 func newServerMetrics() *serverMetrics {
@@ -93,7 +93,6 @@ func newServerMetrics() *serverMetrics {
 		closes:          make(map[CloseCode]*metrics.Counter),
 		rejects:         make(map[CloseCode]*metrics.Counter),
 		duplicates:      newDuplicateCounters(s),
-		uploads:         newUploadMetrics(s),
 	}
 	for _, code := range allCloseCodes {
 		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`
@@ -181,5 +180,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, errorMessage{Type: "error", Code: code, Message: msg})
+	writeJSON(w, status, message.Problem{Type: "error", Code: code, Message: msg})
 }

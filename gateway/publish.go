@@ -7,7 +7,9 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -30,20 +32,6 @@ type publishRequest struct {
 	Data           json.RawMessage `json:"data"`
 	IdempotencyKey *string         `json:"idempotencyKey"`
 	Events         []publishEvent  `json:"events"`
-}
-
-// singleReply answers a single publish; Duplicate marks a repeated key,
-// whose Seq is the one it got first.
-type singleReply struct {
-	Seq       int64 `json:"seq"`
-	Duplicate bool  `json:"duplicate,omitempty"`
-}
-
-// batchReply answers a batch: Seqs in request order, and the indices of the
-// events that were duplicates (omitted when none).
-type batchReply struct {
-	Seqs       []int64 `json:"seqs"`
-	Duplicates []int   `json:"duplicates,omitempty"`
 }
 
 func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
@@ -76,10 +64,10 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 	s.metrics.publishOK.Inc()
 	s.metrics.duplicates["http"].Add(len(p.Duplicates))
 	if req.Events == nil {
-		writeJSON(w, http.StatusOK, singleReply{Seq: p.Seqs[0], Duplicate: p.Duplicates != nil})
+		writeJSON(w, http.StatusOK, json.RawMessage(message.PublishAnswer(p.Seqs[0], p.Duplicates != nil)))
 		return
 	}
-	writeJSON(w, http.StatusOK, batchReply{Seqs: p.Seqs, Duplicates: p.Duplicates})
+	writeJSON(w, http.StatusOK, json.RawMessage(message.BatchAnswer(p.Seqs, p.Duplicates)))
 }
 
 var (
@@ -118,13 +106,13 @@ func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishR
 		return req, nil, errors.New(`"events" is empty`)
 	}
 	if len(evs) > store.MaxBatch {
-		return req, nil, errors.New(`"events" has more than ` + itoa(store.MaxBatch) + ` events`)
+		return req, nil, errors.New(`"events" has more than ` + strconv.Itoa(store.MaxBatch) + ` events`)
 	}
 	inputs := make([]store.Input, 0, len(evs))
 	for i, ev := range evs {
 		key, err := checkPublishEvent(ev)
 		if err != nil {
-			return req, nil, errors.New("event " + itoa(i) + ": " + err.Error())
+			return req, nil, errors.New("event " + strconv.Itoa(i) + ": " + err.Error())
 		}
 		inputs = append(inputs, store.Input{Service: ev.Service, Type: ev.Type, Data: ev.Data, IdempotencyKey: key})
 	}
@@ -162,11 +150,6 @@ func checkPublishEvent(ev publishEvent) (string, error) {
 		return "", errors.New(`"data" is missing`)
 	}
 	return checkedKey(ev.IdempotencyKey)
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
 }
 
 // isInvalidEvent reports whether the log refused the events themselves (as

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -96,7 +97,7 @@ func TestPublishRetriesThroughCutsAndKillOnce(t *testing.T) {
 		checkers[i] = k
 		wg.Go(func() { k.run(t, func(last int64) bool { return last >= events }, deadline) })
 	}
-	waitFor(t, 20*time.Second, "every subscriber connected", func() bool {
+	testutil.Eventually(t, 20*time.Second, "every subscriber connected", func() bool {
 		for _, k := range checkers {
 			if k.connects.Load() == 0 {
 				return false
@@ -108,10 +109,10 @@ func TestPublishRetriesThroughCutsAndKillOnce(t *testing.T) {
 	pub := &retryingPublisher{url: "http://" + proxy.addr() + "/v2/realtime/publish", org: org}
 	pubDone := make(chan struct{})
 	go func() { pub.run(t, events, deadline); close(pubDone) }()
-	waitFor(t, 60*time.Second, "300 events answered", func() bool { return pub.answered.Load() >= 300 })
+	testutil.Eventually(t, 60*time.Second, "300 events answered", func() bool { return pub.answered.Load() >= 300 })
 	nodes.kill(primary) // mid-stream: the proxy fails over to the second node
 	killedAt := pub.answered.Load()
-	waitFor(t, 60*time.Second, "200 events after the kill", func() bool { return pub.answered.Load() >= killedAt+200 })
+	testutil.Eventually(t, 60*time.Second, "200 events after the kill", func() bool { return pub.answered.Load() >= killedAt+200 })
 	restarted := gatewaytest.Start(t, gatewaytest.Options{RedisAddr: redis.Addr, Addr: primaryAddr})
 	nodes.mu.Lock()
 	nodes.nodes = append(nodes.nodes, restarted)

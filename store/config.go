@@ -39,6 +39,10 @@ type Config struct {
 	// bytes of Redis memory (docs/RELIABILITY.md), so an org holds at most
 	// window × keyed publish rate of them.
 	IdempotencyWindow time.Duration
+	// PubSub chooses how notifications travel. Default (PubSubAuto):
+	// sharded when Client is a *redis.ClusterClient, classic otherwise.
+	// See PubSubMode.
+	PubSub PubSubMode
 }
 
 // DefaultMaxEventBytes is Config.MaxEventBytes' default.
@@ -69,6 +73,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.IdempotencyWindow < time.Millisecond {
 		return c, fmt.Errorf("%w: IdempotencyWindow %v is under 1ms", ErrInvalidConfig, c.IdempotencyWindow)
+	}
+	if err := c.PubSub.check(c.Client); err != nil {
+		return c, err
+	}
+	if c.PubSub == PubSubAuto {
+		c.PubSub = PubSubClassic
+		if _, ok := c.Client.(*redis.ClusterClient); ok {
+			c.PubSub = PubSubSharded
+		}
 	}
 	if c.MaxLen < 0 {
 		return c, fmt.Errorf("%w: MaxLen %d is negative", ErrInvalidConfig, c.MaxLen)

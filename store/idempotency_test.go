@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -55,7 +56,7 @@ func TestIdempotentRepeat(t *testing.T) {
 	}
 	// Seq 3's notification was sent after every repeat, on the same
 	// connection; had a repeat been announced it would have arrived before.
-	eventually(t, "seq 3's notification", func() bool {
+	testutil.Eventually(t, 10*time.Second, "seq 3's notification", func() bool {
 		return slices.ContainsFunc(rec.eventsOf(e.org), func(ev store.Event) bool { return ev.Seq == 3 })
 	})
 	if got := rec.eventsOf(e.org); len(got) != 3 {
@@ -189,7 +190,7 @@ func TestIdempotentWindowAndContract(t *testing.T) {
 	if ttl, err := e.rdb.PTTL(ctx, key(e.org, "idem:short")).Result(); err != nil || ttl <= 0 || ttl > window {
 		t.Fatalf("PTTL idem key = %v, %v; want within (0, %v]", ttl, err, window)
 	}
-	eventually(t, "the key to expire", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the key to expire", func() bool {
 		n, err := e.rdb.Exists(ctx, key(e.org, "idem:short")).Result()
 		return err == nil && n == 0
 	})

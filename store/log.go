@@ -15,7 +15,10 @@ type Log struct {
 	keys   keys
 	maxLen int64
 	maxEv  int
-	window string // IdempotencyWindow in ms, as publish.lua takes it
+	pubsub PubSubMode // never PubSubAuto after New
+	// publish.lua's options, built once: "notify=<command>" and
+	// "idem=<IdempotencyWindow in ms>".
+	notifyOpt, idemOpt string
 }
 
 // New checks cfg, fills its defaults and returns a Log. It does not talk to
@@ -25,12 +28,16 @@ func New(cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store.New: %w", err)
 	}
-	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes,
-		window: strconv.FormatInt(cfg.IdempotencyWindow.Milliseconds(), 10)}, nil
+	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes, pubsub: cfg.PubSub,
+		notifyOpt: "notify=" + cfg.PubSub.publishCommand(),
+		idemOpt:   "idem=" + strconv.FormatInt(cfg.IdempotencyWindow.Milliseconds(), 10)}, nil
 }
 
 // MaxEventBytes returns the cap on one event's data, after defaults.
 func (l *Log) MaxEventBytes() int { return l.maxEv }
+
+// PubSub returns the pub/sub mode in use, after defaults (never PubSubAuto).
+func (l *Log) PubSub() PubSubMode { return l.pubsub }
 
 // Prefix returns the key prefix in use, after defaults.
 func (l *Log) Prefix() string { return l.keys.prefix }

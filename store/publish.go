@@ -35,8 +35,8 @@ func (l *Log) Append(ctx context.Context, org string, evs ...Input) (Published, 
 	if err := validateBatch(org, evs, l.maxEv); err != nil {
 		return Published{}, err
 	}
-	args := make([]any, 0, 3+4*len(evs))
-	args = append(args, l.maxLen, newEpoch(), l.window)
+	args := make([]any, 0, 4+4*len(evs))
+	args = append(args, l.maxLen, newEpoch(), l.notifyOpt, l.idemOpt)
 	for _, ev := range evs {
 		// []byte, not string: go-redis writes it as is, without a copy.
 		args = append(args, ev.Service, ev.Type, []byte(ev.Data), ev.IdempotencyKey)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rtgw/realtime/store"
 )
 
 // config is everything the binary reads from flags and the environment.
@@ -29,6 +31,7 @@ type config struct {
 	HeaderTimeout     time.Duration
 	ShutdownDelay     time.Duration
 	RedisPrefix       string
+	RedisPubSub       string
 	HistoryMaxLen     int64
 	IdempotencyWindow time.Duration
 	JWTSecret         string
@@ -106,6 +109,7 @@ func settings(c *config) []setting {
 		{"redis-password", "REDIS_PASSWORD", "password for Sentinel/Cluster nodes (a REDIS_URL carries its own)", str(&c.RedisPassword)},
 		{"redis-tls", "REDIS_TLS", "use TLS to Sentinel/Cluster nodes (a REDIS_URL uses rediss://)", boolean(&c.RedisTLS)},
 		{"redis-prefix", "REALTIME_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix)},
+		{"redis-pubsub", "REALTIME_REDIS_PUBSUB", "how notifications travel: auto (sharded SPUBLISH/SSUBSCRIBE on a Redis Cluster, needs Redis 7.0+; classic elsewhere), classic (PUBLISH/SUBSCRIBE) or sharded", str(&c.RedisPubSub)},
 		{"history-maxlen", "REALTIME_HISTORY_MAXLEN", "events retained per org (approximate MAXLEN)", num64(&c.HistoryMaxLen)},
 		{"idempotency-window", "REALTIME_IDEMPOTENCY_WINDOW", "how long an org remembers a publish's idempotency key (a retry within it is answered with the first seq); each remembered key costs about 220 bytes of Redis memory", dur(&c.IdempotencyWindow)},
 		{"jwt-secret", "REALTIME_JWT_SECRET", "HMAC secret for client tokens (HS256/384/512; at least 32 bytes)", str(&c.JWTSecret)},
@@ -146,7 +150,7 @@ func settings(c *config) []setting {
 }
 
 var defaults = map[string]string{
-	"addr": ":4000", "redis-prefix": "realtime", "history-maxlen": "10000", "idempotency-window": "24h",
+	"addr": ":4000", "redis-prefix": "realtime", "redis-pubsub": "auto", "history-maxlen": "10000", "idempotency-window": "24h",
 	"ping-interval": "30s", "handshake-timeout": "10s", "compress-threshold": "1024",
 	"max-message-bytes": "65536", "max-event-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
 	"log-level": "info", "log-format": "json",
@@ -275,6 +279,11 @@ func (c *config) validate() []string {
 			p = append(p, "REDIS_URL must be a redis://, rediss:// or unix:// URL")
 		}
 	}
+	if mode, err := store.ParsePubSubMode(c.RedisPubSub); err != nil {
+		p = append(p, "REALTIME_REDIS_PUBSUB must be auto, classic or sharded")
+	} else if mode == store.PubSubSharded && c.ClusterAddrs == "" {
+		p = append(p, "REALTIME_REDIS_PUBSUB=sharded needs a Redis Cluster (REDIS_CLUSTER_ADDRS)")
+	}
 	if c.HistoryMaxLen < 1 {
 		p = append(p, "REALTIME_HISTORY_MAXLEN must be at least 1")
 	}
@@ -320,7 +329,7 @@ func (c config) redacted() map[string]any {
 		u = parsed.String()
 	}
 	return map[string]any{
-		"addr": c.Addr, "metrics_addr": c.MetricsAddr, "redis_url": u, "redis_prefix": c.RedisPrefix, "history_maxlen": c.HistoryMaxLen,
+		"addr": c.Addr, "metrics_addr": c.MetricsAddr, "redis_url": u, "redis_prefix": c.RedisPrefix, "redis_pubsub": c.RedisPubSub, "history_maxlen": c.HistoryMaxLen,
 		"jwt_secret": mask(c.JWTSecret), "api_key": mask(c.APIKey), "redis_password": mask(c.RedisPassword),
 		"redis_sentinel_addrs": c.SentinelAddrs, "redis_sentinel_master": c.SentinelMaster, "redis_cluster_addrs": c.ClusterAddrs,
 		"allowed_origins": c.AllowedOrigins, "max_conns_per_user": c.MaxConnsPerUser, "ping_interval": c.PingInterval.String(),
