@@ -28,6 +28,7 @@ func checkAllEnabled(t *testing.T, m manifest) {
 		"REALTIME_KILL_SPREAD":          "10s",
 		"REALTIME_ALLOWED_ORIGINS":      "https://app.example.com,*.example.com",
 		"REALTIME_HISTORY_MAXLEN":       "50000",
+		"REALTIME_IDEMPOTENCY_WINDOW":   "6h",
 		"REALTIME_OUTBOUND_QUEUE_BYTES": "2097152",
 		"REALTIME_COMPRESS_THRESHOLD":   "-1",
 		"GOMEMLIMIT":                    "1800MiB",

@@ -58,6 +58,7 @@ type serverMetrics struct {
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
 	rejects         map[CloseCode]*metrics.Counter      // read-only after init
 	ops             *opsMetrics
+	duplicates      map[string]*metrics.Counter // by via; read-only after init
 }
 
 func newServerMetrics() *serverMetrics {
@@ -95,6 +96,7 @@ func newServerMetrics() *serverMetrics {
 		closes:          make(map[CloseCode]*metrics.Counter),
 		rejects:         make(map[CloseCode]*metrics.Counter),
 		ops:             newOpsMetrics(s),
+		duplicates:      newDuplicateCounters(s),
 	}
 	for _, code := range allCloseCodes {
 		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`

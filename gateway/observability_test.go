@@ -124,7 +124,8 @@ func TestPrometheusMetricsMove(t *testing.T) {
 			t.Errorf("%s = %v, want at least %v", series, got, want)
 		}
 	}
-	for _, name := range []string{"realtime_frames_compressed_total", "realtime_slow_consumer_disconnects_total", "realtime_redis_errors_total"} {
+	for _, name := range []string{"realtime_frames_compressed_total", "realtime_slow_consumer_disconnects_total", "realtime_redis_errors_total",
+		`realtime_publish_duplicates_total{via="http"}`, `realtime_publish_duplicates_total{via="ws"}`, `realtime_publish_duplicates_total{via="script"}`} {
 		metricValue(t, text, name) // present, even at zero
 	}
 }

@@ -89,7 +89,8 @@ func New(cfg Config) (*Server, error) {
 	s.presence = newPresenceCounts()
 	var err error
 	s.uploads, err = upload.New(cfg.Uploads, upload.Options{Log: cfg.Log, RedisTimeout: cfg.RedisTimeout,
-		Logger: cfg.Logger, Metrics: s.metrics.set, MetricsPrefix: metricsPrefix, RedisErrors: s.metrics.redisErrors})
+		Logger: cfg.Logger, Metrics: s.metrics.set, MetricsPrefix: metricsPrefix, RedisErrors: s.metrics.redisErrors,
+		Duplicates: s.metrics.duplicates["script"]})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errConfig, err)
 	}

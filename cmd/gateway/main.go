@@ -68,7 +68,8 @@ func run(cfg config) error {
 	defer client.Close()
 
 	pubsub, _ := store.ParsePubSubMode(cfg.RedisPubSub) // validated in loadConfig
-	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes, PubSub: pubsub})
+	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes,
+		IdempotencyWindow: cfg.IdempotencyWindow, PubSub: pubsub})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ a float64 prints 1048576 as 1.048576e+06, which the binary rejects.
 logLevel: REALTIME_LOG_LEVEL
 logFormat: REALTIME_LOG_FORMAT
 historyMaxLen: REALTIME_HISTORY_MAXLEN
+idempotencyWindow: REALTIME_IDEMPOTENCY_WINDOW
 pingInterval: REALTIME_PING_INTERVAL
 handshakeTimeout: REALTIME_HANDSHAKE_TIMEOUT
 compressThreshold: REALTIME_COMPRESS_THRESHOLD
