@@ -148,3 +148,51 @@ func (c *Cluster) BusPublishes() (classic, sharded int64) {
 	}
 	return classic, sharded
 }
+
+// WaitReplicasInSync waits until every replica of the master at addr has
+// acknowledged the master's whole replication stream (INFO replication:
+// each slaveN offset equals master_repl_offset). Writes must be paused.
+func (c *Cluster) WaitReplicasInSync(addr string) {
+	c.t.Helper()
+	rdb := c.direct(addr)
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, err := rdb.Info(context.Background(), "replication").Result()
+		c.must(err, "INFO replication")
+		if replicasCaughtUp(info) {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("replicas of %s not in sync after 10s:\n%s", addr, info)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func replicasCaughtUp(info string) bool {
+	var master string
+	var offsets []string
+	for _, line := range strings.Split(info, "\r\n") {
+		k, v, _ := strings.Cut(line, ":")
+		switch {
+		case k == "master_repl_offset":
+			master = v
+		case strings.HasPrefix(k, "slave") && k != "slave_read_only":
+			for _, f := range strings.Split(v, ",") {
+				if o, ok := strings.CutPrefix(f, "offset="); ok {
+					offsets = append(offsets, o)
+				}
+			}
+		}
+	}
+	if master == "" || len(offsets) == 0 {
+		return false
+	}
+	for _, o := range offsets {
+		if o != master {
+			return false
+		}
+	}
+	return true
+}
