@@ -39,8 +39,8 @@ func TestRender(t *testing.T) {
 			name:   "ci/all-enabled-values.yaml",
 			values: func(t *testing.T) map[string]any { return valuesFile(t, "ci/all-enabled-values.yaml") },
 			kinds: []string{"apps/v1 Deployment", "autoscaling/v2 HorizontalPodAutoscaler",
-				"monitoring.coreos.com/v1 ServiceMonitor", "networking.k8s.io/v1 Ingress",
-				"policy/v1 PodDisruptionBudget", "v1 PersistentVolumeClaim", "v1 Service"},
+				"monitoring.coreos.com/v1 PrometheusRule", "monitoring.coreos.com/v1 ServiceMonitor", "networking.k8s.io/v1 Ingress",
+				"policy/v1 PodDisruptionBudget", "v1 ConfigMap", "v1 PersistentVolumeClaim", "v1 Service"},
 			check: checkAllEnabled,
 		},
 		{

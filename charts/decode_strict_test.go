@@ -19,7 +19,7 @@ func TestDecodeStrict(t *testing.T) {
 		{name: "field in the wrong case", doc: svc + "  Ports: []\n", wantErr: `unknown field "spec.Ports"`},
 		{name: "duplicate key", doc: svc + "  type: ClusterIP\n  type: NodePort\n", wantErr: `key "type" already set`},
 		{name: "string where a number goes", doc: svc + "  ports:\n    - port: \"80\"\n", wantErr: "cannot unmarshal string"},
-		{name: "unknown kind", doc: "apiVersion: v1\nkind: ConfigMap\n", wantErr: `no decoder for "v1 ConfigMap"`},
+		{name: "unknown kind", doc: "apiVersion: v1\nkind: ReplicationController\n", wantErr: `no decoder for "v1 ReplicationController"`},
 		{name: "old api version", doc: "apiVersion: policy/v1beta1\nkind: PodDisruptionBudget\n", wantErr: "no decoder"},
 		{name: "servicemonitor unknown field", doc: "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nspec:\n  jobLabel: x\n", wantErr: `unknown field "spec.jobLabel"`},
 	}

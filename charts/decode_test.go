@@ -35,6 +35,26 @@ type serviceMonitor struct {
 	} `json:"spec"`
 }
 
+// prometheusRule is the part of the Prometheus Operator's PrometheusRule
+// (monitoring.coreos.com/v1) that the chart writes: the rule groups of
+// files/alerts.yaml.
+type prometheusRule struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              struct {
+		Groups []struct {
+			Name  string `json:"name"`
+			Rules []struct {
+				Alert       string            `json:"alert"`
+				Expr        string            `json:"expr"`
+				For         string            `json:"for"`
+				Labels      map[string]string `json:"labels"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"rules"`
+		} `json:"groups"`
+	} `json:"spec"`
+}
+
 // kinds maps "apiVersion kind" to a new value of its Go type. A rendered
 // object of any other kind or API version fails the test.
 var kinds = map[string]func() any{
@@ -46,6 +66,8 @@ var kinds = map[string]func() any{
 	"autoscaling/v2 HorizontalPodAutoscaler":  func() any { return new(autoscalingv2.HorizontalPodAutoscaler) },
 	"policy/v1 PodDisruptionBudget":           func() any { return new(policyv1.PodDisruptionBudget) },
 	"monitoring.coreos.com/v1 ServiceMonitor": func() any { return new(serviceMonitor) },
+	"monitoring.coreos.com/v1 PrometheusRule": func() any { return new(prometheusRule) },
+	"v1 ConfigMap":                            func() any { return new(corev1.ConfigMap) },
 }
 
 // decodeStrict turns one YAML document into its typed object. Duplicate

@@ -27,6 +27,8 @@ type manifest struct {
 	hpa        *autoscalingv2.HorizontalPodAutoscaler
 	pdb        *policyv1.PodDisruptionBudget
 	monitor    *serviceMonitor
+	dashboard  *corev1.ConfigMap
+	rule       *prometheusRule
 }
 
 // renderManifest renders the chart with user values and decodes every
@@ -77,6 +79,10 @@ func (m *manifest) set(obj any) error {
 		m.pdb = o
 	case *serviceMonitor:
 		m.monitor = o
+	case *corev1.ConfigMap:
+		m.dashboard = o
+	case *prometheusRule:
+		m.rule = o
 	default:
 		return fmt.Errorf("decoded %T but manifest has no field for it", obj)
 	}

@@ -50,21 +50,24 @@ func TestBrowserPublishesChat(t *testing.T) {
 	})
 }
 
-// A publish whose connection goes away before the answer rejects with
-// publish_unconfirmed instead of hanging forever.
-func TestBrowserPublishUnconfirmedOnClose(t *testing.T) {
+// A publish pending when the app closes the client rejects with
+// publish_unavailable instead of hanging forever, and a publish on a closed
+// client rejects at once.
+func TestBrowserPublishRejectedOnClose(t *testing.T) {
 	g := startGateway(t, redistest.Start(t))
 	p := openPage(t, g)
 	p.start(map[string]any{"token": chatToken(t, newOrg(t)), "services": []string{"chat"}})
 	p.waitState("open")
 	// close() runs in the same task as the send: the answer cannot come first.
-	p.eval(`h.rt.publish('chat', 'frontdesk', {text: 'x'}).then(() => { h.unconfirmed = 'resolved'; }, (e) => { h.unconfirmed = e.code; }); h.rt.close()`)
-	var code string
-	testutil.EventuallyNote(t, 5*time.Second, "the publish promise settled", func() (bool, string) {
-		code = evalIn(p, chromedp.Evaluate[string]("h.unconfirmed || ''"))
-		return code != "", ""
+	p.eval(`h.rt.publish('chat', 'frontdesk', {text: 'x'}).then(() => { h.pending = 'resolved'; }, (e) => { h.pending = e.code; }); h.rt.close()`)
+	p.eval(`h.rt.publish('chat', 'frontdesk', {text: 'y'}).then(() => { h.after = 'resolved'; }, (e) => { h.after = e.code; })`)
+	var pending, after string
+	testutil.EventuallyNote(t, 5*time.Second, "the publish promises settled", func() (bool, string) {
+		pending = evalIn(p, chromedp.Evaluate[string]("h.pending || ''"))
+		after = evalIn(p, chromedp.Evaluate[string]("h.after || ''"))
+		return pending != "" && after != "", ""
 	})
-	if code != "publish_unconfirmed" {
-		t.Fatalf("publish on a closed connection: %q, want publish_unconfirmed", code)
+	if pending != "publish_unavailable" || after != "publish_unavailable" {
+		t.Fatalf("publish pending at close: %q, after close: %q; want publish_unavailable for both", pending, after)
 	}
 }

@@ -8,6 +8,8 @@
 // /v2/realtime/client.js into it with testdata/harness.js, and then breaks
 // things: kills and restarts the gateway, flushes Redis, turns the rollout
 // off, lets tokens expire. It asserts on what the page received.
+// TestCrossOriginPage instead serves its pages from separate HTTP servers
+// (other origins) and loads the module from the gateway, as apps do.
 //
 // Nothing is skipped: a missing chromium, wscat or redis-server fails the
 // test with the command that installs it. Waits poll a condition under a

@@ -33,7 +33,8 @@ type gatewayProc struct {
 	opts gatewaytest.Options
 
 	mu   sync.Mutex
-	node *gatewaytest.Node // nil while killed
+	node *gatewaytest.Node   // nil while killed
+	runs []*gatewaytest.Node // every process started, for logs()
 }
 
 // startGateway runs the race-built gateway against redis with extra
@@ -58,7 +59,20 @@ func (g *gatewayProc) start() {
 	n := gatewaytest.Start(g.t, g.opts)
 	g.mu.Lock()
 	g.node = n
+	g.runs = append(g.runs, n)
 	g.mu.Unlock()
+}
+
+// logs is the output of every process run on g.addr, killed ones too, so
+// a check that a secret never reaches a log covers restarts.
+func (g *gatewayProc) logs() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var b strings.Builder
+	for _, n := range g.runs {
+		b.WriteString(n.Logs())
+	}
+	return b.String()
 }
 
 // kill sends SIGKILL, the crash case: no drain, no close frames; the

@@ -50,6 +50,9 @@ func (s *Server) admit(c *conn) error {
 			d = s.cfg.Rollout.Decide(ctx, c.user, c.org)
 		}
 	}
+	if s.cfg.Rollout != nil {
+		s.metrics.ops.decided(d)
+	}
 	if err == nil && rev.Refuses(unixOrZero(tok.IssuedAt)) {
 		s.metrics.rejected(CloseUnauthorized)
 		return errRevoked

@@ -20,6 +20,9 @@ import (
 // — as {"room","user","id","data"} with the user taken from the token,
 // never from the message. It answers {"type":"published","id","seq"} or an
 // error frame carrying the id; a bad publish never closes the connection.
+// With "idempotencyKey" the publish is safe to resend: a repeat (from the
+// same user, within the window) is answered with the first seq and
+// "duplicate":true, and is not appended again.
 
 // clientPublish is a publish message from a client.
 type clientPublish struct {
@@ -27,6 +30,8 @@ type clientPublish struct {
 	Room    string          `json:"room"`
 	ID      string          `json:"id"`
 	Data    json.RawMessage `json:"data"`
+	// IdempotencyKey is optional; present, it must pass validIdempotencyKey.
+	IdempotencyKey *string `json:"idempotencyKey"`
 }
 
 // chatEnvelope is what a client publish stores as the event's data.
@@ -38,13 +43,15 @@ type chatEnvelope struct {
 }
 
 // publishJob is one piece of Redis work for a publisher: a client publish
-// (env, answered on c), a typing signal (eph), a presence change
-// (presence +1 / -1 for entries), or a token refresh's revocation check.
+// (env under key, answered on c), a typing signal (eph), a presence
+// change (presence +1 / -1 for entries), or a token refresh's revocation
+// check.
 type publishJob struct {
 	c        *conn
 	id       string
 	svc      string
 	env      []byte
+	key      string // scoped idempotency key, "" for none
 	eph      *store.Ephemeral
 	presence int
 	entries  []store.PresenceEntry
@@ -79,6 +86,8 @@ func (c *conn) publish(msg []byte) {
 		c.sendPublishError(p.ID, "bad_publish", "invalid room")
 	case len(p.Data) == 0 || !json.Valid(p.Data):
 		c.sendPublishError(p.ID, "bad_publish", "data is missing or not JSON")
+	case p.IdempotencyKey != nil && !validIdempotencyKey(*p.IdempotencyKey):
+		c.sendPublishError(p.ID, "bad_publish", errIdempotencyKey.Error())
 	case !c.token().MayPublish(p.Service):
 		c.s.metrics.clientPublishes["not_allowed"].Inc()
 		c.sendPublishError(p.ID, "publish_not_allowed", "the token may not publish to "+p.Service)
@@ -87,8 +96,12 @@ func (c *conn) publish(msg []byte) {
 		c.sendPublishError(p.ID, "rate_limited", "too many publishes; slow down")
 	default:
 		env, _ := json.Marshal(chatEnvelope{Room: p.Room, User: c.user, ID: p.ID, Data: p.Data})
+		var key string
+		if p.IdempotencyKey != nil {
+			key = wsScopedKey(c.user, *p.IdempotencyKey)
+		}
 		select {
-		case c.publisher() <- publishJob{c: c, id: p.ID, svc: p.Service, env: env}:
+		case c.publisher() <- publishJob{c: c, id: p.ID, svc: p.Service, env: env, key: key}:
 		default:
 			c.s.metrics.clientPublishes["busy"].Inc()
 			c.sendPublishError(p.ID, "busy", "node busy; retry")
@@ -125,7 +138,7 @@ func (s *Server) runPublisher(q <-chan publishJob) {
 // appendClientPublish appends one client publish to the log and answers
 // the client.
 func (s *Server) appendClientPublish(ctx context.Context, j publishJob) {
-	seq, _, err := s.cfg.Log.Publish(ctx, j.c.org, store.Input{Service: j.svc, Type: "message", Data: j.env})
+	p, err := s.cfg.Log.Append(ctx, j.c.org, store.Input{Service: j.svc, Type: "message", Data: j.env, IdempotencyKey: j.key})
 	if err != nil {
 		s.metrics.clientPublishes["error"].Inc()
 		if !isInvalidEvent(err) {
@@ -135,7 +148,8 @@ func (s *Server) appendClientPublish(ctx context.Context, j publishJob) {
 		return
 	}
 	s.metrics.clientPublishes["ok"].Inc()
-	j.c.SendText(message.Published(j.id, seq))
+	s.metrics.duplicates["ws"].Add(len(p.Duplicates))
+	j.c.SendText(message.Published(j.id, p.Seqs[0], p.Duplicates != nil))
 }
 
 func publishProblem(err error) string {

@@ -29,7 +29,10 @@ type Log interface {
 	// ReadAfter returns up to limit events after seq after, with the epoch
 	// they belong to, read atomically.
 	ReadAfter(ctx context.Context, org string, after int64, limit int) (store.Page, error)
-	Publish(ctx context.Context, org string, evs ...store.Input) (first, last int64, err error)
+	// Append publishes evs atomically and returns each one's seq; events
+	// whose IdempotencyKey the org remembers come back as duplicates with
+	// their original seq, and nothing is written for them.
+	Append(ctx context.Context, org string, evs ...store.Input) (store.Published, error)
 	// RotateEpoch replaces org's epoch if it is still seen (keeping the
 	// log) and returns the epoch in force.
 	RotateEpoch(ctx context.Context, org, seen string) (string, error)

@@ -108,6 +108,11 @@ func (h *hub) onEvent(org, epoch string, ev store.Event) {
 func (h *hub) onSubscribed(org string) {
 	if t := h.lookup(org); t != nil {
 		select {
+		case <-t.ready: // a running tail: the link to Redis was re-established
+			h.env.metrics.ops.resubscribes.Inc()
+		default:
+		}
+		select {
 		case t.subscribed <- struct{}{}:
 		default:
 		}

@@ -40,6 +40,7 @@ type serverMetrics struct {
 	deadPeers       *metrics.Counter
 	partialFrames   *metrics.Counter
 	originRefused   *metrics.Counter
+	preflights      *metrics.Counter
 	headerTimeouts  *metrics.Counter
 	rateLimited     *metrics.Counter
 	redisErrors     *metrics.Counter
@@ -60,6 +61,8 @@ type serverMetrics struct {
 	clientPublishes map[string]*metrics.Counter         // by result; read-only after init
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
 	rejects         map[CloseCode]*metrics.Counter      // read-only after init
+	ops             *opsMetrics
+	duplicates      map[string]*metrics.Counter // by via; read-only after init
 }
 
 func newServerMetrics() *serverMetrics {
@@ -77,6 +80,7 @@ func newServerMetrics() *serverMetrics {
 		deadPeers:      s.NewCounter(metricsPrefix + "dead_peer_disconnects_total"),
 		partialFrames:  s.NewCounter(metricsPrefix + "incomplete_frame_disconnects_total"),
 		originRefused:  s.NewCounter(metricsPrefix + "origin_refused_total"),
+		preflights:     s.NewCounter(metricsPrefix + "cors_preflights_total"),
 		headerTimeouts: s.NewCounter(metricsPrefix + "http_closed_before_request_total"),
 		rateLimited:    s.NewCounter(metricsPrefix + "handshakes_rate_limited_total"),
 		redisErrors:    s.NewCounter(metricsPrefix + "redis_errors_total"),
@@ -99,6 +103,8 @@ func newServerMetrics() *serverMetrics {
 		clientPublishes: make(map[string]*metrics.Counter),
 		closes:          make(map[CloseCode]*metrics.Counter),
 		rejects:         make(map[CloseCode]*metrics.Counter),
+		ops:             newOpsMetrics(s),
+		duplicates:      newDuplicateCounters(s),
 	}
 	for _, code := range allCloseCodes {
 		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`

@@ -66,6 +66,21 @@ func metricValue(t *testing.T, text, series string) float64 {
 	return v
 }
 
+// scrape returns the node's Prometheus text.
+func scrape(t *testing.T, h *harness) string {
+	t.Helper()
+	resp, err := http.Get(h.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
+}
+
 // The named series exist and move under a small load.
 func TestPrometheusMetricsMove(t *testing.T) {
 	h := newHarness(t, harnessOpts{})
@@ -82,13 +97,7 @@ func TestPrometheusMetricsMove(t *testing.T) {
 	testutil.Eventually(t, 5*time.Second, "rejected connection gone", func() bool { return h.srv.reg.len() == 2 })
 	testutil.Eventually(t, 5*time.Second, "deliveries counted", func() bool { return h.srv.metrics.delivered.Get() >= 4 })
 
-	resp, err := http.Get(h.http.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	text := string(body)
+	text := scrape(t, h)
 	checks := map[string]float64{
 		"realtime_connections_active":                                           2,
 		"realtime_connections_opened_total":                                     3,
@@ -115,7 +124,8 @@ func TestPrometheusMetricsMove(t *testing.T) {
 			t.Errorf("%s = %v, want at least %v", series, got, want)
 		}
 	}
-	for _, name := range []string{"realtime_frames_compressed_total", "realtime_slow_consumer_disconnects_total", "realtime_redis_errors_total"} {
+	for _, name := range []string{"realtime_frames_compressed_total", "realtime_slow_consumer_disconnects_total", "realtime_redis_errors_total",
+		`realtime_publish_duplicates_total{via="http"}`, `realtime_publish_duplicates_total{via="ws"}`, `realtime_publish_duplicates_total{via="script"}`} {
 		metricValue(t, text, name) // present, even at zero
 	}
 }

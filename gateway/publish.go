@@ -9,24 +9,29 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
 // publishEvent is one event of a publish request.
 type publishEvent struct {
-	Service string          `json:"service"`
-	Type    string          `json:"type"`
-	Data    json.RawMessage `json:"data"`
+	Service        string          `json:"service"`
+	Type           string          `json:"type"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey *string         `json:"idempotencyKey"`
 }
 
 // publishRequest is the body of POST /v2/realtime/publish: one event
-// inline, or several in "events" (published atomically, contiguous seqs).
+// inline, or several in "events" (published atomically, contiguous seqs
+// for the new ones). A single event's key may also come in the
+// Idempotency-Key header.
 type publishRequest struct {
-	Org     string          `json:"org"`
-	Service string          `json:"service"`
-	Type    string          `json:"type"`
-	Data    json.RawMessage `json:"data"`
-	Events  []publishEvent  `json:"events"`
+	Org            string          `json:"org"`
+	Service        string          `json:"service"`
+	Type           string          `json:"type"`
+	Data           json.RawMessage `json:"data"`
+	IdempotencyKey *string         `json:"idempotencyKey"`
+	Events         []publishEvent  `json:"events"`
 }
 
 func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
@@ -43,7 +48,7 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RedisTimeout)
 	defer cancel()
-	first, last, err := s.cfg.Log.Publish(ctx, req.Org, inputs...)
+	p, err := s.cfg.Log.Append(ctx, req.Org, inputs...)
 	switch {
 	case isInvalidEvent(err):
 		s.metrics.publishBad.Inc()
@@ -57,15 +62,12 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.publishOK.Inc()
+	s.metrics.duplicates["http"].Add(len(p.Duplicates))
 	if req.Events == nil {
-		writeJSON(w, http.StatusOK, map[string]int64{"seq": first})
+		writeJSON(w, http.StatusOK, json.RawMessage(message.PublishAnswer(p.Seqs[0], p.Duplicates != nil)))
 		return
 	}
-	seqs := make([]int64, 0, last-first+1)
-	for q := first; q <= last; q++ {
-		seqs = append(seqs, q)
-	}
-	writeJSON(w, http.StatusOK, map[string][]int64{"seqs": seqs})
+	writeJSON(w, http.StatusOK, json.RawMessage(message.BatchAnswer(p.Seqs, p.Duplicates)))
 }
 
 var (
@@ -96,9 +98,9 @@ func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishR
 	if single == (req.Events != nil) {
 		return req, nil, errPublishShape
 	}
-	evs := req.Events
-	if single {
-		evs = []publishEvent{{Service: req.Service, Type: req.Type, Data: req.Data}}
+	evs, err := requestEvents(r.Header, req, single)
+	if err != nil {
+		return req, nil, err
 	}
 	if len(evs) == 0 {
 		return req, nil, errors.New(`"events" is empty`)
@@ -108,24 +110,46 @@ func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishR
 	}
 	inputs := make([]store.Input, 0, len(evs))
 	for i, ev := range evs {
-		if err := checkPublishEvent(ev); err != nil {
+		key, err := checkPublishEvent(ev)
+		if err != nil {
 			return req, nil, errors.New("event " + strconv.Itoa(i) + ": " + err.Error())
 		}
-		inputs = append(inputs, store.Input{Service: ev.Service, Type: ev.Type, Data: ev.Data})
+		inputs = append(inputs, store.Input{Service: ev.Service, Type: ev.Type, Data: ev.Data, IdempotencyKey: key})
 	}
 	return req, inputs, nil
 }
 
-func checkPublishEvent(ev publishEvent) error {
+// requestEvents returns the request's events: the batch, or the single
+// event with its idempotency key from the body or the header.
+func requestEvents(h http.Header, req publishRequest, single bool) ([]publishEvent, error) {
+	if !single {
+		if req.IdempotencyKey != nil || h.Values(idempotencyHeader) != nil {
+			return nil, errIdempotencyBatch
+		}
+		return req.Events, nil
+	}
+	key, err := singleKey(h, req.IdempotencyKey)
+	if err != nil {
+		return nil, err
+	}
+	ev := publishEvent{Service: req.Service, Type: req.Type, Data: req.Data}
+	if key != "" {
+		ev.IdempotencyKey = &key
+	}
+	return []publishEvent{ev}, nil
+}
+
+// checkPublishEvent checks one event and returns its idempotency key ("" for none).
+func checkPublishEvent(ev publishEvent) (string, error) {
 	switch {
 	case !store.ValidName(ev.Service):
-		return errors.New(`"service" is missing or invalid (1-64 of A-Z a-z 0-9 _ . : -)`)
+		return "", errors.New(`"service" is missing or invalid (1-64 of A-Z a-z 0-9 _ . : -)`)
 	case !store.ValidName(ev.Type):
-		return errors.New(`"type" is missing or invalid (1-64 of A-Z a-z 0-9 _ . : -)`)
+		return "", errors.New(`"type" is missing or invalid (1-64 of A-Z a-z 0-9 _ . : -)`)
 	case len(ev.Data) == 0:
-		return errors.New(`"data" is missing`)
+		return "", errors.New(`"data" is missing`)
 	}
-	return nil
+	return checkedKey(ev.IdempotencyKey)
 }
 
 // isInvalidEvent reports whether the log refused the events themselves (as

@@ -95,7 +95,8 @@ func New(cfg Config) (*Server, error) {
 	s.presence = newPresenceCounts()
 	var err error
 	s.uploads, err = upload.New(cfg.Uploads, upload.Options{Log: cfg.Log, RedisTimeout: cfg.RedisTimeout,
-		Logger: cfg.Logger, Metrics: s.metrics.set, MetricsPrefix: metricsPrefix, RedisErrors: s.metrics.redisErrors})
+		Logger: cfg.Logger, Metrics: s.metrics.set, MetricsPrefix: metricsPrefix, RedisErrors: s.metrics.redisErrors,
+		Duplicates: s.metrics.duplicates["script"]})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errConfig, err)
 	}
@@ -147,13 +148,16 @@ func (s *Server) routes() {
 	// No response-wrapping middleware here: the stream route hijacks the
 	// connection, and a wrapper that hides http.Hijacker breaks it.
 	r.Get("/v2/realtime/stream", s.handleStream)
-	r.Get("/v2/realtime/poll", s.handlePoll)
-	r.Get("/v2/realtime/sse", s.handleSSE)
-	r.Get("/v2/realtime/presence", s.handlePresence)
-	s.uploads.Routes(r, s.authenticate)
+	// What pages call with fetch or EventSource, with CORS (cors.go).
+	s.browserRoutes(r, func(r chi.Router) {
+		r.Get("/v2/realtime/poll", s.handlePoll)
+		r.Get("/v2/realtime/sse", s.handleSSE)
+		r.Get("/v2/realtime/presence", s.handlePresence)
+		s.uploads.Routes(r, s.authenticate)
+		r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(s.handleStats))
+	})
 	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
 	r.Post("/v2/realtime/disconnect", s.requireAPIKey(s.handleRevoke))
-	r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(s.handleStats))
 	r.Get("/metrics", s.MetricsHandler().ServeHTTP)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -187,15 +191,18 @@ func (s *Server) Mount(pattern string, h http.Handler) { s.router.Mount(pattern,
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
+		s.metrics.ops.readyDraining.Inc()
 		writeError(w, http.StatusServiceUnavailable, "draining", "node is shutting down")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	if err := s.cfg.Log.Ping(ctx); err != nil {
+		s.metrics.ops.readyRedis.Inc()
 		writeError(w, http.StatusServiceUnavailable, "redis_unreachable", "event log is unreachable")
 		return
 	}
+	s.metrics.ops.readyOK.Inc()
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 

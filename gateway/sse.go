@@ -26,6 +26,10 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 		herr.write(w)
 		return
 	}
+	if e := s.log.Debug(); e.Enabled() {
+		// EventSource cannot set headers: the token is in the URL.
+		e.Str("url", redactURL(r.URL)).Str("remote", r.RemoteAddr).Str("org", req.claims.Org).Msg("sse stream")
+	}
 	head, pos, recovered, err := s.start(r.Context(), req)
 	if err != nil {
 		writeUnavailable(w)

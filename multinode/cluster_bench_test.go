@@ -38,6 +38,21 @@ func BenchmarkClusterPubSub(b *testing.B) {
 	}
 }
 
+// BenchmarkClusterPubSubOneShard: every published org lives on one of three
+// masters. What the other two masters spend is the price of pub/sub alone:
+// with classic pub/sub each of them receives every event over the bus and
+// hands it to the gateway connections subscribed there; with sharded
+// pub/sub they see nothing.
+//
+//	go test -run '^$' -bench ClusterPubSubOneShard -benchtime 100000x ./multinode/
+func BenchmarkClusterPubSubOneShard(b *testing.B) {
+	for _, mode := range []store.PubSubMode{store.PubSubClassic, store.PubSubSharded} {
+		b.Run(string(mode), func(b *testing.B) {
+			benchPubSub(b, pubsubBench{masters: 3, mode: mode, gateways: 2, orgs: 12, oneShard: true})
+		})
+	}
+}
+
 // BenchmarkShardFanout: what one shard spends per event as the number of
 // gateway nodes subscribed to the org grows (each node holds one sharded
 // subscription per org it serves).
@@ -65,6 +80,7 @@ type pubsubBench struct {
 	mode     store.PubSubMode
 	gateways int
 	orgs     int
+	oneShard bool // every org on the first master
 }
 
 func benchPubSub(b *testing.B, p pubsubBench) {
@@ -81,11 +97,10 @@ func benchPubSub(b *testing.B, p pubsubBench) {
 		b.Fatal(err)
 	}
 	orgs := p.orgs
-	names := make([]string, orgs)
+	names := orgNames(b, cl, rdb, p)
 	var got atomic.Int64
 	var readers sync.WaitGroup
 	for i := range names {
-		names[i] = fmt.Sprintf("bench-%s-%d-%d", p.mode, p.masters, i)
 		for _, n := range nodes {
 			c := wstest.Dial(b, n.StreamURL(gatewaytest.Token(b, names[i], "u")), wstest.Options{})
 			c.Send(map[string]any{"services": []string{"s"}})
@@ -135,17 +150,46 @@ func benchPubSub(b *testing.B, p pubsubBench) {
 	}
 	cpu1 := redisCPU(b, cl)
 	classic1, sharded1 := cl.BusPublishes()
-	var total, busiest float64
+	var total, busiest, others float64
+	owner := cl.SlotOwner(slotOf(b, rdb, names[0]))
 	for addr, c := range cpu1 {
 		d := c - cpu0[addr]
 		total += d
 		busiest = max(busiest, d)
+		if addr != owner {
+			others += d
+		}
 	}
 	per100k := 100000 / float64(b.N)
 	b.ReportMetric(total*per100k, "redis-cpu-s/100k-events")
 	b.ReportMetric(busiest*per100k, "busiest-master-cpu-s/100k-events")
 	b.ReportMetric(float64(classic1-classic0+sharded1-sharded0)/float64(b.N), "bus-msgs/event")
 	b.ReportMetric(float64(b.N)/published.Seconds(), "published-events/s")
+	if p.oneShard {
+		b.ReportMetric(others*per100k, "other-masters-cpu-s/100k-events")
+	}
+}
+
+// orgNames picks the benchmark's orgs: any names, or with oneShard only
+// names whose slot the first master owns.
+func orgNames(b *testing.B, cl *redistest.Cluster, rdb *redis.ClusterClient, p pubsubBench) []string {
+	var names []string
+	first := cl.Masters()[0]
+	for i := 0; len(names) < p.orgs; i++ {
+		name := fmt.Sprintf("bench-%s-%d-%d", p.mode, p.masters, i)
+		if !p.oneShard || cl.SlotOwner(slotOf(b, rdb, name)) == first {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+func slotOf(b *testing.B, rdb *redis.ClusterClient, org string) int {
+	s, err := rdb.ClusterKeySlot(context.Background(), "realtime:{"+org+"}:log").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return int(s)
 }
 
 // redisCPU reads used_cpu_user + used_cpu_sys, in seconds, of each master.

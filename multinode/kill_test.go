@@ -24,6 +24,9 @@ type publisher struct {
 
 	mu       sync.Mutex
 	accepted []accepted // every accepted publish, in order
+
+	inflight sync.Mutex    // held across each publish
+	held     []atomic.Bool // per org: skip it for now
 }
 
 // accepted is one publish the gateway answered with a seq.
@@ -34,7 +37,8 @@ type accepted struct {
 }
 
 func newPublisher(orgs []string, nodes *cluster, rate int) *publisher {
-	return &publisher{orgs: orgs, nodes: nodes, every: time.Second / time.Duration(rate), last: make([]atomic.Int64, len(orgs))}
+	return &publisher{orgs: orgs, nodes: nodes, every: time.Second / time.Duration(rate),
+		last: make([]atomic.Int64, len(orgs)), held: make([]atomic.Bool, len(orgs))}
 }
 
 func (p *publisher) run(stop <-chan struct{}) {
@@ -48,7 +52,12 @@ func (p *publisher) run(stop <-chan struct{}) {
 		}
 		live := p.nodes.live()
 		o := i % len(p.orgs)
+		if p.held[o].Load() {
+			continue
+		}
+		p.inflight.Lock()
 		seq, err := live[i%len(live)].Publish(p.orgs[o], "s", "t", fmt.Sprintf(`{"i":%d}`, i))
+		p.inflight.Unlock()
 		if err != nil {
 			p.fails.Add(1)
 			continue
@@ -58,6 +67,22 @@ func (p *publisher) run(stop <-chan struct{}) {
 		p.mu.Lock()
 		p.accepted = append(p.accepted, accepted{org: o, seq: seq, at: time.Now()})
 		p.mu.Unlock()
+	}
+}
+
+// hold stops publishing to orgs (indexes) and returns once no publish to
+// them is in flight; release resumes.
+func (p *publisher) hold(orgs []int) {
+	for _, o := range orgs {
+		p.held[o].Store(true)
+	}
+	p.inflight.Lock()
+	defer p.inflight.Unlock()
+}
+
+func (p *publisher) release(orgs []int) {
+	for _, o := range orgs {
+		p.held[o].Store(false)
 	}
 }
 

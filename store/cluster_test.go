@@ -2,8 +2,8 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +18,8 @@ import (
 // so the suite starts it once: an org's keys share one slot (the scripts and
 // MULTI are legal there), orgs spread over every shard, and the feed hears
 // every org in both pub/sub modes — classic through the cluster bus, sharded
-// with nothing on the bus and one connection per master.
+// with nothing on the bus and one connection per master — and idempotency
+// keys work in each org's slot.
 func TestOnRedisCluster(t *testing.T) {
 	cl := redistest.StartCluster(t, 3)
 	rdb := cl.Client(t)
@@ -48,19 +49,28 @@ func TestOnRedisCluster(t *testing.T) {
 					t.Fatalf("head %s: %+v", org, head)
 				}
 				mustPublish(t, lg, org, inputs(3)...)
+				// The idempotency keys live in the org's slot too: a repeat
+				// is found there, on whichever shard owns the org, and is
+				// not announced again.
+				for i := range 2 {
+					p, err := lg.Append(context.Background(), org, store.Input{Service: "s", Type: "t", Data: json.RawMessage(`2`), IdempotencyKey: "once"})
+					if err != nil || p.Seqs[0] != 4 || (i == 1) != (p.Duplicates != nil) {
+						t.Fatalf("keyed publish %d to %s: %+v %v", i, org, p, err)
+					}
+				}
 				page, err := lg.ReadAfter(context.Background(), org, 1, 10)
-				if err != nil || page.Epoch != head.Epoch || len(page.Events) != 2 || page.Events[0].Seq != 2 {
+				if err != nil || page.Epoch != head.Epoch || len(page.Events) != 3 || page.Events[0].Seq != 2 {
 					t.Fatalf("read %s: %+v %v", org, page, err)
 				}
 			}
 			for _, org := range orgs {
-				testutil.Eventually(t, 10*time.Second, "3 events of "+org, func() bool { return rec.nEvents(org) == 3 })
+				testutil.Eventually(t, 10*time.Second, "4 events of "+org, func() bool { return rec.nEvents(org) == 4 })
 			}
 			classic1, sharded1 := cl.BusPublishes()
-			n := int64(3 * len(orgs))
+			n := int64(4 * len(orgs))
 			t.Logf("%s: %d events crossed the cluster bus as %d publish and %d publishshard messages",
 				mode, n, classic1-classic0, sharded1-sharded0)
-			links := pubsubClients(t, cl)
+			links := pubsubClients(cl)
 			if mode == store.PubSubSharded {
 				if classic1 != classic0 || sharded1 != sharded0 {
 					t.Fatalf("sharded: bus carried %d publish, %d publishshard messages for %d events; want 0 (no replicas)",
@@ -107,7 +117,7 @@ func testSlotMove(t *testing.T, cl *redistest.Cluster, rdb *redis.ClusterClient,
 	// The old owner's link closes once it holds no org; the new owner still
 	// has one connection.
 	testutil.Eventually(t, 10*time.Second, "one sharded connection per master after the move", func() bool {
-		for _, c := range pubsubClients(t, cl) {
+		for _, c := range pubsubClients(cl) {
 			if c != 1 {
 				return false
 			}
@@ -117,26 +127,9 @@ func testSlotMove(t *testing.T, cl *redistest.Cluster, rdb *redis.ClusterClient,
 }
 
 // pubsubClients counts, per master, the connections with sharded
-// subscriptions (CLIENT LIST's ssub field).
-func pubsubClients(t *testing.T, cl *redistest.Cluster) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	for _, addr := range cl.Masters() {
-		rdb := redis.NewClient(&redis.Options{Addr: addr})
-		list, err := rdb.ClientList(context.Background()).Result()
-		rdb.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(list, "\n") {
-			for _, f := range strings.Fields(line) {
-				if v, ok := strings.CutPrefix(f, "ssub="); ok && v != "0" {
-					out[addr]++
-				}
-			}
-		}
-	}
-	return out
+// subscriptions (the feed's connections are unnamed).
+func pubsubClients(cl *redistest.Cluster) map[string]int {
+	return cl.ShardedSubscribers()[""]
 }
 
 func slotOfOrg(t *testing.T, rdb *redis.ClusterClient, org string) int {

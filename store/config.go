@@ -10,8 +10,9 @@ import (
 
 // Defaults for zero Config fields.
 const (
-	DefaultPrefix = "realtime"
-	DefaultMaxLen = 10000
+	DefaultPrefix            = "realtime"
+	DefaultMaxLen            = 10000
+	DefaultIdempotencyWindow = 24 * time.Hour
 )
 
 // Config configures a Log. The zero value of each field except Client means
@@ -32,6 +33,12 @@ type Config struct {
 	// replay page holds up to MaxRange events in memory, so the cap bounds
 	// what one publish can cost every reader.
 	MaxEventBytes int
+	// IdempotencyWindow is how long an org remembers an event's
+	// IdempotencyKey. Default 24h (DefaultIdempotencyWindow); negative or
+	// under a millisecond is an error. Each remembered key costs about 220
+	// bytes of Redis memory (docs/RELIABILITY.md), so an org holds at most
+	// window × keyed publish rate of them.
+	IdempotencyWindow time.Duration
 	// PubSub chooses how notifications travel. Default (PubSubAuto):
 	// sharded when Client is a *redis.ClusterClient, classic otherwise.
 	// See PubSubMode.
@@ -72,6 +79,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxEventBytes < 0 {
 		return c, fmt.Errorf("%w: MaxEventBytes %d is negative", ErrInvalidConfig, c.MaxEventBytes)
+	}
+	if c.IdempotencyWindow == 0 {
+		c.IdempotencyWindow = DefaultIdempotencyWindow
+	}
+	if c.IdempotencyWindow < time.Millisecond {
+		return c, fmt.Errorf("%w: IdempotencyWindow %v is under 1ms", ErrInvalidConfig, c.IdempotencyWindow)
 	}
 	if err := c.PubSub.check(c.Client); err != nil {
 		return c, err

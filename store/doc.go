@@ -24,6 +24,13 @@
 //
 //	first, last, err := lg.Publish(ctx, "acme", store.Input{Service: "finance", Type: "revenue.created", Data: data})
 //
+// A publisher that retries gives each event an IdempotencyKey and uses
+// Append: a retry of a key the org remembers (for Config.IdempotencyWindow)
+// is answered with the original seq and appends nothing.
+//
+//	p, err := lg.Append(ctx, "acme", store.Input{Service: "orders", Type: "created", Data: data, IdempotencyKey: "order-42"})
+//	// p.Seqs[0] is the event's seq; p.Duplicates is [0] on a repeat.
+//
 // Notifications are fire-and-forget: any sent while the feed's connection
 // is down are lost, which is why OnSubscribed fires again after every
 // reconnect and the reader fills the gap with Range. A changed Head.Epoch

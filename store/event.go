@@ -31,6 +31,11 @@ type Input struct {
 	Type string
 	// Data must be valid JSON; it is stored byte for byte.
 	Data json.RawMessage
+	// IdempotencyKey, when not empty, makes the publish safe to retry: the
+	// org remembers it for Config.IdempotencyWindow, and a later event with
+	// the same key (in this or another call) is not appended again but
+	// answered with the seq it got first. Per ValidIdempotencyKey.
+	IdempotencyKey string
 }
 
 // Head describes an org's log at one instant.

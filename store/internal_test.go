@@ -8,7 +8,10 @@ import (
 func TestKeys(t *testing.T) {
 	k := keys{prefix: "realtime"}
 	got := k.script("acme")
-	want := []string{"realtime:{acme}:log", "realtime:{acme}:epoch", "realtime:{acme}:seq", "realtime:{acme}:notify"}
+	want := []string{"realtime:{acme}:log", "realtime:{acme}:epoch", "realtime:{acme}:seq", "realtime:{acme}:notify", "realtime:{acme}:idem:"}
+	if len(got) != len(want) {
+		t.Fatalf("script keys = %q, want %q", got, want)
+	}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("key %d = %q, want %q", i, got[i], want[i])

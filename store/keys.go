@@ -29,6 +29,11 @@ func (k keys) seq(org string) string { return k.base(org) + ":seq" }
 // notify is the pub/sub channel announcing each published event.
 func (k keys) notify(org string) string { return k.base(org) + ":notify" }
 
+// idem is the prefix of the org's remembered idempotency keys: publish.lua
+// appends the key itself, "<prefix>:{<org>}:idem:<key>", a string holding
+// "<seq>:<epoch>" that expires after the idempotency window.
+func (k keys) idem(org string) string { return k.base(org) + ":idem:" }
+
 // upload is one upload's state hash (store/uploads.go).
 func (k keys) upload(org, id string) string { return k.base(org) + ":upload:" + id }
 
@@ -55,7 +60,7 @@ func RolloutKey(prefix string) string { return prefix + ":rollout" }
 // script returns the KEYS of publish.lua, in its order; head.lua takes the
 // first three.
 func (k keys) script(org string) []string {
-	return []string{k.log(org), k.epoch(org), k.seq(org), k.notify(org)}
+	return []string{k.log(org), k.epoch(org), k.seq(org), k.notify(org), k.idem(org)}
 }
 
 // orgOfNotify inverts notify; ok is false for a channel that is not one of

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/rand"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -17,6 +18,9 @@ type Log struct {
 	maxEv  int
 	pubsub PubSubMode // never PubSubAuto after New
 	revTTL time.Duration
+	// publish.lua's options, built once: "notify=<command>" and
+	// "idem=<IdempotencyWindow in ms>".
+	notifyOpt, idemOpt string
 }
 
 // New checks cfg, fills its defaults and returns a Log. It does not talk to
@@ -26,7 +30,10 @@ func New(cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store.New: %w", err)
 	}
-	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes, pubsub: cfg.PubSub, revTTL: cfg.RevocationTTL}, nil
+	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes, pubsub: cfg.PubSub,
+		revTTL:    cfg.RevocationTTL,
+		notifyOpt: "notify=" + cfg.PubSub.publishCommand(),
+		idemOpt:   "idem=" + strconv.FormatInt(cfg.IdempotencyWindow.Milliseconds(), 10)}, nil
 }
 
 // MaxEventBytes returns the cap on one event's data, after defaults.

@@ -58,12 +58,25 @@ func TestMiniredis(t *testing.T) {
 	assertContiguous(t, rangeAll(t, lg, org, 0), h.First, h.Seq)
 
 	// The script's own validation.
-	keys := []string{key(org, "log"), key(org, "epoch"), key(org, "seq"), key(org, "notify")}
-	if err := rdb.Eval(ctx, publishLua(t), keys, 10, "", "bad name", "t", "{}").Err(); err == nil {
+	keys := []string{key(org, "log"), key(org, "epoch"), key(org, "seq"), key(org, "notify"), key(org, "idem:")}
+	if err := rdb.Eval(ctx, publishLua(t), keys, 10, "", 1000, "bad name", "t", "{}", "").Err(); err == nil {
 		t.Fatal("script accepted an invalid service on miniredis")
 	}
-	if err := rdb.Eval(ctx, publishLua(t), keys, 10, "", "s", "t", "{x").Err(); err == nil {
+	if err := rdb.Eval(ctx, publishLua(t), keys, 10, "", 1000, "s", "t", "{x", "").Err(); err == nil {
 		t.Fatal("script accepted invalid JSON on miniredis")
+	}
+
+	// Idempotency keys, including a repeat inside one batch.
+	keyed := func(k string) store.Input { in := input(9); in.IdempotencyKey = k; return in }
+	p, err := lg.Append(ctx, org, keyed("dev-1"), keyed("dev-1"), keyed("dev-2"))
+	if err != nil || len(p.Seqs) != 3 || p.Seqs[0] != 154 || p.Seqs[1] != 154 || p.Seqs[2] != 155 || len(p.Duplicates) != 1 || p.Duplicates[0] != 1 {
+		t.Fatalf("keyed Append on miniredis = %+v, %v; want seqs 154 154 155, duplicate 1", p, err)
+	}
+	if p, err := lg.Append(ctx, org, keyed("dev-2")); err != nil || p.Seqs[0] != 155 || len(p.Duplicates) != 1 {
+		t.Fatalf("repeat on miniredis = %+v, %v; want seq 155 as a duplicate", p, err)
+	}
+	if h := mustHead(t, lg, org); h.Seq != 155 {
+		t.Fatalf("Head after duplicates = %+v, want Seq 155", h)
 	}
 
 	// A flushed dev server is a new epoch starting at 1.

@@ -24,10 +24,23 @@ func ValidOrg(s string) bool { return validID(s, false) }
 // relies on.
 func ValidName(s string) bool { return validID(s, true) }
 
+// MaxIdempotencyKey is the longest idempotency key store takes. The
+// gateway's APIs take keys of up to 128 bytes and may put a scope of their
+// own in front (see gateway's chat.go); publish.lua checks the same bound.
+const MaxIdempotencyKey = 160
+
+// ValidIdempotencyKey reports whether s is a usable Input.IdempotencyKey:
+// 1-160 bytes of [A-Za-z0-9_.:-], so it can be spliced into a key name.
+func ValidIdempotencyKey(s string) bool { return len(s) <= MaxIdempotencyKey && validChars(s, true) }
+
 // validID is a hand-rolled matcher: these run for every published event, and
 // a regexp costs several times more.
-func validID(s string, colon bool) bool {
-	if len(s) == 0 || len(s) > maxIDLen {
+func validID(s string, colon bool) bool { return len(s) <= maxIDLen && validChars(s, colon) }
+
+// validChars reports whether s is not empty and every byte is a letter, a
+// digit, '_', '.', '-', or (when colon) ':'.
+func validChars(s string, colon bool) bool {
+	if len(s) == 0 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -74,6 +87,8 @@ func validateInput(ev Input) error {
 		return fmt.Errorf("type %q: %w", ev.Type, ErrInvalidEvent)
 	case !json.Valid(ev.Data):
 		return fmt.Errorf("data is not valid JSON: %w", ErrInvalidEvent)
+	case ev.IdempotencyKey != "" && !ValidIdempotencyKey(ev.IdempotencyKey):
+		return fmt.Errorf("idempotency key %q: %w", ev.IdempotencyKey, ErrInvalidEvent)
 	}
 	return nil
 }

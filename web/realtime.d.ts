@@ -48,6 +48,16 @@ export interface UploadOptions {
   id?: string;
 }
 
+export interface PublishOptions {
+  /**
+   * The publish's idempotency key, 1-128 of A-Z a-z 0-9 _ . : -; default a
+   * random one per call. Pass your own to retry a publish yourself (after
+   * publish_failed) without it appearing twice: the server remembers a key
+   * per user for REALTIME_IDEMPOTENCY_WINDOW (24 h).
+   */
+  idempotencyKey?: string;
+}
+
 /** An upload in progress: a promise of its result that can be cancelled. */
 export interface Upload extends Promise<UploadResult> {
   /**
@@ -119,14 +129,18 @@ export interface Realtime {
   /** Use this token for the next connection; restarts a client stopped by the token rule. */
   setToken(token: string): void;
   /**
-   * Publish data into a room of service (the token needs the "publish"
-   * claim). Resolves with the event's seq; rejects with an Error whose
-   * `code` is the server's (publish_not_allowed, rate_limited, bad_publish,
-   * busy, publish_failed), publish_unconfirmed when the connection drops
-   * before the answer (the message may be in the log), or when not
-   * connected over WebSocket.
+   * Publish data into a room of service over the WebSocket (the token needs
+   * the "publish" claim). Resolves once with the event's seq. Each call
+   * carries an idempotency key (random unless given: 1-128 of
+   * A-Z a-z 0-9 _ . : -), so when the connection drops before the answer
+   * the client sends it again after the reconnect and the server appends
+   * it at most once; a call made while connecting or reconnecting waits
+   * for the connection. Rejects with an Error whose `code` is the server's
+   * (publish_not_allowed, rate_limited, bad_publish, busy, publish_failed),
+   * or publish_unavailable when the client is closed or falls back to
+   * long-poll before the answer.
    */
-  publish(service: string, room: string, data: unknown): Promise<number>;
+  publish(service: string, room: string, data: unknown, options?: PublishOptions): Promise<number>;
   /** Tell a room this user is typing (server-throttled, never stored or replayed; needs the publish claim). */
   typing(room: string, service?: string): void;
   /**

@@ -23,6 +23,7 @@ const CLOSE_FALLBACK = 4010;
 const EXPIRED = 4002, REVOKED = 4009;
 const REVOKED_STOP = { type: 'error', code: 'revoked', message: 'realtime: access revoked and the new token was refused too' };
 const UNAVAILABLE = { code: 'upload_unavailable', message: 'realtime: uploads need the WebSocket' };
+const PUB_UNAVAILABLE = { code: 'publish_unavailable', message: 'realtime: publishing needs the WebSocket' };
 const NO_TOKEN = {
   type: 'error', code: 'token_rejected',
   message: 'no token the server has not rejected; call setToken()',
@@ -41,6 +42,7 @@ const DEFAULTS = {
 
 // An error frame (or {code, message}) as an Error with its code.
 const asError = (f) => Object.assign(new Error(f.message), { code: f.code });
+const hex = (a) => Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
 
 /** Connects and returns the client. See realtime.d.ts for the options. */
 export function connect(options) {
@@ -69,7 +71,7 @@ class Realtime {
   #interval;
   #lastFrame = 0;
   #openedAt = 0;
-  #pending = new Map(); // publish id → {ok, fail}
+  #pending = new Map(); // publish id → {msg, ok, fail}, in the order sent
   #nextId = 0;
   #ups = new Set(); // uploads not settled, and aborted ones not yet deleted on the server
 
@@ -111,19 +113,21 @@ class Realtime {
   }
 
   /**
-   * Publishes data into room of service over the open WebSocket (the token
-   * needs the "publish" claim). Resolves with the event's seq; rejects
-   * with the server's error, or when not connected over WebSocket.
+   * Publishes data into room of service over the WebSocket (the token needs
+   * the "publish" claim). Resolves once with the event's seq. The message
+   * carries an idempotency key (a random one unless given), so when the
+   * connection drops before the answer it is sent again after the
+   * reconnect and the server appends it at most once. Rejects with the
+   * server's error, or publish_unavailable on close or fallback.
    */
-  publish(service, room, data) {
-    const s = this.#sock;
-    if (!s || !s.acked || this.#state !== OPEN) {
-      return Promise.reject(new Error('realtime: publish needs an open WebSocket'));
-    }
+  publish(service, room, data, { idempotencyKey } = {}) {
+    if (this.#state === FALLBACK || this.#state === CLOSED) return Promise.reject(asError(PUB_UNAVAILABLE));
     const id = 'p' + (++this.#nextId);
+    const key = idempotencyKey || hex(crypto.getRandomValues(new Uint8Array(12)));
+    const msg = JSON.stringify({ type: 'publish', service, room, data, id, idempotencyKey: key });
     return new Promise((ok, fail) => {
-      this.#pending.set(id, { ok, fail });
-      s.ws.send(JSON.stringify({ type: 'publish', service, room, data, id }));
+      this.#pending.set(id, { msg, ok, fail });
+      if (this.#sock?.acked) this.#sock.ws.send(msg); // else the next ack sends it
     });
   }
 
@@ -149,7 +153,7 @@ class Realtime {
     const p = new Promise((ok, fail) => Object.assign(u, { ok, fail }));
     (async () => {
       const h = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
-      u.sha = Array.from(h, (b) => b.toString(16).padStart(2, '0')).join('');
+      u.sha = hex(h);
       if (u.done) return this.#ups.delete(u);
       if (this.#state === FALLBACK || this.#state === CLOSED) throw asError(UNAVAILABLE);
       this.#ups.add(u);
@@ -395,6 +399,9 @@ class Realtime {
     else [this.#lastSeq, this.#epoch] = [f.seq, f.epoch];
     this.#set(OPEN);
     this.#watch();
+    // Unanswered publishes again, in order, under their keys: one that
+    // reached the log before the drop is answered with its seq.
+    for (const p of this.#pending.values()) s.ws.send(p.msg);
     // Resume every upload, and delete those aborted while disconnected. One
     // aborted before the server named it is lost with its connection (the
     // server expires it).
@@ -600,10 +607,6 @@ class Realtime {
       s.ws.onopen = s.ws.onmessage = s.ws.onclose = null;
       try { s.ws.close(1000); } catch { /* already closed */ }
     }
-    // Answers to publishes on that socket will never come: the message
-    // may or may not be in the log (replay shows it if it is).
-    for (const p of this.#pending.values()) p.fail(asError({ code: 'publish_unconfirmed', message: 'realtime: connection lost before the publish was confirmed' }));
-    this.#pending.clear();
   }
 
   #sleep(ms) {
@@ -619,7 +622,11 @@ class Realtime {
     const prev = this.#state;
     if (prev === state) return;
     this.#state = state;
-    if (state === FALLBACK || state === CLOSED) for (const u of this.#ups) this.#upEnd(u, asError(UNAVAILABLE));
+    if (state === FALLBACK || state === CLOSED) {
+      for (const u of this.#ups) this.#upEnd(u, asError(UNAVAILABLE));
+      for (const p of this.#pending.values()) p.fail(asError(PUB_UNAVAILABLE));
+      this.#pending.clear();
+    }
     this.#emit('onStateChange', state, prev);
   }
 

@@ -33,6 +33,7 @@ type config struct {
 	RedisPrefix       string
 	RedisPubSub       string
 	HistoryMaxLen     int64
+	IdempotencyWindow time.Duration
 	JWTSecret         string
 	JWTAlgorithm      string
 	JWTPublicKeyFile  string
@@ -111,6 +112,7 @@ func settings(c *config) []setting {
 		{"redis-prefix", "REALTIME_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix)},
 		{"redis-pubsub", "REALTIME_REDIS_PUBSUB", "how notifications travel: auto (sharded SPUBLISH/SSUBSCRIBE on a Redis Cluster, needs Redis 7.0+; classic elsewhere), classic (PUBLISH/SUBSCRIBE) or sharded", str(&c.RedisPubSub)},
 		{"history-maxlen", "REALTIME_HISTORY_MAXLEN", "events retained per org (approximate MAXLEN)", num64(&c.HistoryMaxLen)},
+		{"idempotency-window", "REALTIME_IDEMPOTENCY_WINDOW", "how long an org remembers a publish's idempotency key (a retry within it is answered with the first seq); each remembered key costs about 220 bytes of Redis memory", dur(&c.IdempotencyWindow)},
 		{"jwt-secret", "REALTIME_JWT_SECRET", "HMAC secret for client tokens (HS256/384/512; at least 32 bytes)", str(&c.JWTSecret)},
 		{"jwt-algorithm", "REALTIME_JWT_ALGORITHM", "the only accepted token algorithm: HS256, HS384, HS512, RS256, RS384, RS512, PS256, ES256, ES384", str(&c.JWTAlgorithm)},
 		{"jwt-public-key-file", "REALTIME_JWT_PUBLIC_KEY_FILE", "PEM public key or certificate for RS*/PS256/ES* tokens", str(&c.JWTPublicKeyFile)},
@@ -130,7 +132,7 @@ func settings(c *config) []setting {
 		{"presence-ttl", "REALTIME_PRESENCE_TTL", "how long a node's presence entries live without a heartbeat (a killed node's users disappear within it)", dur(&c.PresenceTTL)},
 		{"revocation-ttl", "REALTIME_REVOCATION_TTL", "how long a revocation (POST /v2/realtime/disconnect) is kept in Redis; must cover the longest token lifetime, or a revoked token becomes usable again when its record expires", dur(&c.RevocationTTL)},
 		{"kill-spread", "REALTIME_KILL_SPREAD", "window over which the kill switch moves connected clients to the fallback", dur(&c.KillSpread)},
-		{"allowed-origins", "REALTIME_ALLOWED_ORIGINS", "comma-separated browser origins allowed to connect (https://app.example.com, *.example.com, *); empty: same-origin only", str(&c.AllowedOrigins)},
+		{"allowed-origins", "REALTIME_ALLOWED_ORIGINS", "comma-separated browser origins allowed to connect and to call the HTTP routes with CORS (https://app.example.com, *.example.com, *); empty: same-origin only", str(&c.AllowedOrigins)},
 		{"max-conns-per-user", "REALTIME_MAX_CONNS_PER_USER", "connections one user may hold on this node (-1: unlimited)", num(&c.MaxConnsPerUser)},
 		{"max-conns-per-org", "REALTIME_MAX_CONNS_PER_ORG", "connections one org may hold on this node (0: unlimited)", num(&c.MaxConnsPerOrg)},
 		{"handshake-rate", "REALTIME_HANDSHAKE_RATE", "upgrade attempts per second allowed from one IP (0: unlimited)", num(&c.HandshakeRate)},
@@ -150,7 +152,7 @@ func settings(c *config) []setting {
 }
 
 var defaults = map[string]string{
-	"addr": ":4000", "redis-prefix": "realtime", "redis-pubsub": "auto", "history-maxlen": "10000",
+	"addr": ":4000", "redis-prefix": "realtime", "redis-pubsub": "auto", "history-maxlen": "10000", "idempotency-window": "24h",
 	"ping-interval": "30s", "handshake-timeout": "10s", "compress-threshold": "1024",
 	"max-message-bytes": "65536", "max-event-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
 	"log-level": "info", "log-format": "json",
@@ -289,6 +291,11 @@ func (c *config) validate() []string {
 	}
 	if c.HistoryMaxLen < 1 {
 		p = append(p, "REALTIME_HISTORY_MAXLEN must be at least 1")
+	}
+	// A window shorter than a publisher's retry loop would let a retry
+	// through as a new event.
+	if c.IdempotencyWindow < time.Second {
+		p = append(p, "REALTIME_IDEMPOTENCY_WINDOW must be at least 1s")
 	}
 	if c.PingInterval < 100*time.Millisecond {
 		p = append(p, "REALTIME_PING_INTERVAL must be at least 100ms")

@@ -23,16 +23,17 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{name: "defaults: development mode", check: func(t *testing.T, c config) {
 			if c.Addr != ":4000" || c.RedisURL != "" || c.HistoryMaxLen != 10000 || c.PingInterval != 30*time.Second ||
-				c.CompressThreshold != 1024 || !c.StreamingV2 || c.RolloutPercent != 100 || c.DrainTimeout != 20*time.Second {
+				c.CompressThreshold != 1024 || !c.StreamingV2 || c.RolloutPercent != 100 || c.DrainTimeout != 20*time.Second ||
+				c.IdempotencyWindow != 24*time.Hour {
 				t.Fatalf("defaults: %+v", c)
 			}
 		}},
 		{name: "env sets values", env: map[string]string{
 			"REDIS_URL": "redis://localhost:6379/0", "REALTIME_JWT_SECRET": secret, "REALTIME_API_KEY": "k",
 			"REALTIME_HISTORY_MAXLEN": "500", "REALTIME_PING_INTERVAL": "5s", "REALTIME_STREAMING_V2": "false",
-			"REALTIME_ROLLOUT_PERCENT": "25", "REALTIME_REDIS_PREFIX": "rt",
+			"REALTIME_ROLLOUT_PERCENT": "25", "REALTIME_REDIS_PREFIX": "rt", "REALTIME_IDEMPOTENCY_WINDOW": "10m",
 		}, check: func(t *testing.T, c config) {
-			if c.HistoryMaxLen != 500 || c.PingInterval != 5*time.Second || c.StreamingV2 || c.RolloutPercent != 25 || c.RedisPrefix != "rt" {
+			if c.IdempotencyWindow != 10*time.Minute || c.HistoryMaxLen != 500 || c.PingInterval != 5*time.Second || c.StreamingV2 || c.RolloutPercent != 25 || c.RedisPrefix != "rt" {
 				t.Fatalf("from env: %+v", c)
 			}
 		}},
@@ -49,6 +50,10 @@ func TestLoadConfig(t *testing.T) {
 			"REALTIME_ROLLOUT_PERCENT": "101", "REALTIME_HISTORY_MAXLEN": "x", "REALTIME_LOG_FORMAT": "xml",
 		}, wantErr: []string{"REDIS_URL must be", "at least 32 bytes", "REALTIME_ROLLOUT_PERCENT must be between",
 			"REALTIME_HISTORY_MAXLEN: not an integer", "REALTIME_LOG_FORMAT must be"}},
+		{name: "idempotency window too short", env: map[string]string{"REALTIME_IDEMPOTENCY_WINDOW": "500ms"},
+			wantErr: []string{"REALTIME_IDEMPOTENCY_WINDOW must be at least 1s"}},
+		{name: "idempotency window not a duration", env: map[string]string{"REALTIME_IDEMPOTENCY_WINDOW": "a day"},
+			wantErr: []string{"REALTIME_IDEMPOTENCY_WINDOW: "}},
 		{name: "bad bool", env: map[string]string{"REALTIME_STREAMING_V2": "maybe"}, wantErr: []string{"REALTIME_STREAMING_V2: not true or false"}},
 	}
 	for _, tc := range cases {

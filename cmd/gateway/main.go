@@ -68,7 +68,8 @@ func run(cfg config) error {
 	defer client.Close()
 
 	pubsub, _ := store.ParsePubSubMode(cfg.RedisPubSub) // validated in loadConfig
-	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes, PubSub: pubsub, RevocationTTL: cfg.RevocationTTL})
+	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes,
+		IdempotencyWindow: cfg.IdempotencyWindow, PubSub: pubsub, RevocationTTL: cfg.RevocationTTL})
 	if err != nil {
 		return err
 	}
@@ -96,28 +97,15 @@ func run(cfg config) error {
 	if err != nil {
 		return err
 	}
-	srv, err = gateway.New(gateway.Config{
-		Rollout:         flags,
-		KillSpread:      cfg.KillSpread,
-		PresenceTTL:     cfg.PresenceTTL,
-		AllowedOrigins:  splitList(cfg.AllowedOrigins),
-		MaxConnsPerUser: cfg.MaxConnsPerUser,
-		MaxConnsPerOrg:  cfg.MaxConnsPerOrg,
-		HandshakeRate:   float64(cfg.HandshakeRate),
+	srv, err = gateway.New(gatewayConfig(cfg, gatewayDeps{
+		Rollout: flags,
 		Log: gateway.StoreLog(log, func(err error) {
 			logger.Warn().Err(err).Msg("event feed")
 		}),
-		Verifier:           verifier,
-		APIKey:             cfg.APIKey,
-		Logger:             &logger,
-		PingInterval:       cfg.PingInterval,
-		HandshakeTimeout:   cfg.HandshakeTimeout,
-		CompressThreshold:  cfg.CompressThreshold,
-		MaxMessageBytes:    cfg.MaxMessageBytes,
-		OutboundQueueBytes: cfg.OutboundBytes,
-		SendBufferBytes:    cfg.SendBufferBytes,
-		Uploads:            uploads,
-	})
+		Verifier: verifier,
+		Logger:   &logger,
+		Uploads:  uploads,
+	}))
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,13 @@
 //	    org gets -miss more, then all resume with lastSeq + epoch: time until
 //	    every client caught up, missed events per client, Redis commands per
 //	    reconnect (INFO commandstats, less the steady publishing rate).
+//	rtbench compare -gateways 127.0.0.1:4001 -redis 127.0.0.1:6379 -c 2000 -rate 5 -duration 10s
+//	    The same -c clients and -rate, over long-poll, then SSE, then
+//	    WebSocket, in one run (in-process clients, fresh orgs per
+//	    transport): gateway CPU-seconds (process_cpu_seconds_total), HTTP
+//	    requests/s the clients sent, TCP payload bytes per delivered event,
+//	    delivery p50/p99, Redis commands/s (INFO commandstats), each over the
+//	    publishing window plus -drain-max.
 //
 // The gateway's JWT secret comes from REALTIME_JWT_SECRET (or -secret);
 // every connection gets its own user, so per-user caps do not apply. Orgs

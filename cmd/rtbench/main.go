@@ -17,7 +17,7 @@ func main() {
 		os.Exit(runWorker(os.Stdin, os.Stdout))
 	}
 	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "help" {
-		fmt.Fprintln(os.Stderr, "usage: rtbench ceiling|conns|fanout|storm [flags]   (rtbench SCENARIO -h lists the flags)")
+		fmt.Fprintln(os.Stderr, "usage: rtbench ceiling|conns|fanout|storm|compare [flags]   (rtbench SCENARIO -h lists the flags)")
 		os.Exit(2)
 	}
 	o, err := parseOptions(os.Args[1], os.Args[2:])
@@ -67,8 +67,10 @@ func run(o *options, out io.Writer) error {
 		res, err = result(runFanout(ctx, e))
 	case "storm":
 		res, err = result(runStorm(ctx, e))
+	case "compare":
+		res, err = result(runCompare(ctx, e))
 	default:
-		return fmt.Errorf("unknown scenario %q (ceiling, conns, fanout, storm)", o.scenario)
+		return fmt.Errorf("unknown scenario %q (ceiling, conns, fanout, storm, compare)", o.scenario)
 	}
 	if res == nil {
 		return err

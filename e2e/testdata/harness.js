@@ -16,12 +16,13 @@ window.WebSocket = class extends WebSocket {
   }
 };
 
-// startClient imports the client the gateway serves and connects with opts.
+// startClient imports the client the gateway serves (from opts.module when
+// the page is on another origin) and connects with opts.
 // With opts.tokens (instead of token/getToken), getToken returns h.tokens[0]
 // and an 'unauthorized' error drops it when another is queued behind it,
 // like an app that refreshes its cached token when told it was rejected.
 window.startClient = async (opts) => {
-  const { connect } = await import('/v2/realtime/client.js');
+  const { connect } = await import(opts.module || '/v2/realtime/client.js');
   const o = {
     ...opts,
     onEvent: (e) => h.events.push(e),
@@ -32,6 +33,7 @@ window.startClient = async (opts) => {
       if (e.code === 'unauthorized' && h.tokens.length > 1) h.tokens.shift();
     },
   };
+  delete o.module;
   if (opts.tokens) {
     h.tokens = opts.tokens;
     delete o.tokens;

@@ -169,9 +169,43 @@ func stamped(prefix string, now time.Time) []byte {
 	return append(AppendTime([]byte(prefix), now), `"}`...)
 }
 
-// Published answers a client publish: {"type":"published","id","seq"}.
-func Published(id string, seq int64) []byte {
-	return []byte(`{"type":"published","id":` + strconv.Quote(id) + `,"seq":` + strconv.FormatInt(seq, 10) + `}`)
+// Published answers a client publish: {"type":"published","id","seq"},
+// plus "duplicate":true when the publish's idempotency key had been
+// published before, under seq, and nothing was appended this time.
+func Published(id string, seq int64, duplicate bool) []byte {
+	b := []byte(`{"type":"published","id":` + strconv.Quote(id) + `,"seq":` + strconv.FormatInt(seq, 10))
+	if duplicate {
+		b = append(b, `,"duplicate":true`...)
+	}
+	return append(b, '}')
+}
+
+// publishAnswer answers a single POST /v2/realtime/publish.
+type publishAnswer struct {
+	Seq       int64 `json:"seq"`
+	Duplicate bool  `json:"duplicate,omitempty"`
+}
+
+// PublishAnswer answers a single event of POST /v2/realtime/publish:
+// {"seq"}, plus "duplicate":true when its idempotency key had been
+// published before, under seq.
+func PublishAnswer(seq int64, duplicate bool) []byte {
+	b, _ := json.Marshal(publishAnswer{Seq: seq, Duplicate: duplicate})
+	return b
+}
+
+// batchAnswer answers a batch POST /v2/realtime/publish.
+type batchAnswer struct {
+	Seqs       []int64 `json:"seqs"`
+	Duplicates []int   `json:"duplicates,omitempty"`
+}
+
+// BatchAnswer answers a batch of POST /v2/realtime/publish: {"seqs"} in
+// request order, plus "duplicates", the indices of the events whose key
+// had been published before (omitted when none).
+func BatchAnswer(seqs []int64, duplicates []int) []byte {
+	b, _ := json.Marshal(batchAnswer{Seqs: seqs, Duplicates: duplicates})
+	return b
 }
 
 // Signal is an ephemeral signal such as typing:

@@ -13,10 +13,12 @@ import (
 	"github.com/rtgw/realtime/store"
 )
 
-// Publisher appends the upload.completed event to the org's log.
+// Publisher appends the upload.completed event to the org's log, under an
+// idempotency key so that a completion published twice (a crash between
+// the publish and the state update, then a resume) is appended once.
 // store.Log implements it.
 type Publisher interface {
-	Publish(ctx context.Context, org string, evs ...store.Input) (first, last int64, err error)
+	Append(ctx context.Context, org string, evs ...store.Input) (store.Published, error)
 }
 
 // Options is what the gateway lends the uploads besides their Config.
@@ -33,6 +35,10 @@ type Options struct {
 	MetricsPrefix string
 	// RedisErrors is the node's shared Redis error counter; nil: not counted.
 	RedisErrors *metrics.Counter
+	// Duplicates counts upload.completed publishes the log already had
+	// (the gateway's realtime_publish_duplicates_total{via="script"}); nil:
+	// not counted.
+	Duplicates *metrics.Counter
 }
 
 // ctlQueue bounds upload starts, resumes and aborts waiting for the upload
@@ -157,5 +163,12 @@ func (s *Service) redisCtx() (context.Context, context.CancelFunc) {
 func (s *Service) redisError() {
 	if s.opts.RedisErrors != nil {
 		s.opts.RedisErrors.Inc()
+	}
+}
+
+// duplicates counts n completions the log already had.
+func (s *Service) duplicates(n int) {
+	if s.opts.Duplicates != nil && n > 0 {
+		s.opts.Duplicates.Add(n)
 	}
 }

@@ -358,16 +358,21 @@ func (u *upload) finalize(ctx context.Context) error {
 }
 
 // publishCompleted announces the file and records the outcome. A crash
-// between the two publishes the event again on the next resume: consumers
-// de-duplicate by uploadId.
+// between the two leaves the upload completing; the next resume publishes
+// again under the same idempotency key, so the event is appended once (as
+// long as the resume comes within the idempotency window) and the resume
+// gets its original seq.
 func (u *upload) publishCompleted(ctx context.Context) error {
 	data, _ := json.Marshal(completedEvent{UploadID: u.rec.ID, Name: u.rec.Name, Size: u.rec.Size,
 		SHA256: u.rec.SHA256, ContentType: u.rec.ContentType, User: u.rec.User})
-	seq, _, err := u.svc.opts.Log.Publish(ctx, u.org, store.Input{Service: "documents", Type: "upload.completed", Data: data})
+	p, err := u.svc.opts.Log.Append(ctx, u.org, store.Input{Service: "documents", Type: "upload.completed", Data: data,
+		IdempotencyKey: "upload.completed:" + u.rec.ID})
 	if err != nil {
 		u.svc.redisError()
 		return upErr(503, "upload_failed", "could not publish the completion; retry with upload.resume")
 	}
+	u.svc.duplicates(len(p.Duplicates))
+	seq := p.Seqs[0]
 	if err := u.svc.cfg.State.FinishUpload(ctx, u.org, u.rec, store.UploadDone, seq, u.svc.cfg.KeepDone); err != nil {
 		return u.stateError(err)
 	}

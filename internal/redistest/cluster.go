@@ -83,9 +83,13 @@ func StartClusterWith(t testing.TB, o ClusterOptions) *Cluster {
 func (c *Cluster) startNode() *Server {
 	c.t.Helper()
 	dir := c.t.TempDir()
+	// A validity factor of 0 lets a replica stand for election however long
+	// ago it last heard from its master: on a loaded CI box a short node
+	// timeout otherwise makes replicas refuse to fail over ("data too old").
 	return Start(c.t, "--cluster-enabled", "yes",
 		"--cluster-config-file", dir+"/nodes.conf", "--dir", dir,
-		"--cluster-node-timeout", strconv.Itoa(int(c.timeout.Milliseconds())))
+		"--cluster-node-timeout", strconv.Itoa(int(c.timeout.Milliseconds())),
+		"--cluster-replica-validity-factor", "0")
 }
 
 // cli runs redis-cli and fails the test on a non-zero exit.
@@ -214,7 +218,7 @@ func (c *Cluster) Kill(addr string) {
 // as a master owning slots, and every live node is ok again.
 func (c *Cluster) WaitFailover(dead string, masters int) {
 	c.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		ok, why := c.healthy(masters)
 		if ok {
@@ -228,7 +232,7 @@ func (c *Cluster) WaitFailover(dead string, masters int) {
 			return
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("no failover of %s after 30s: %s", dead, why)
+			c.t.Fatalf("no failover of %s after 60s: %s\n%s", dead, why, c.logs())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -271,4 +275,17 @@ func (c *Cluster) healthy(masters int) (bool, string) {
 		}
 	}
 	return n == masters, fmt.Sprintf("%d masters own slots, want %d", n, masters)
+}
+
+// logs returns the tail of every live node's log, for a failure message.
+func (c *Cluster) logs() string {
+	var b strings.Builder
+	for _, n := range c.Nodes {
+		l := n.Log()
+		if i := len(l) - 2000; i > 0 {
+			l = l[i:]
+		}
+		fmt.Fprintf(&b, "--- %s\n%s\n", n.Addr, l)
+	}
+	return b.String()
 }

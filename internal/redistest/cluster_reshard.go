@@ -148,3 +148,84 @@ func (c *Cluster) BusPublishes() (classic, sharded int64) {
 	}
 	return classic, sharded
 }
+
+// WaitReplicasInSync waits until every replica of the master at addr has
+// acknowledged the master's whole replication stream (INFO replication:
+// each slaveN offset equals master_repl_offset). Writes must be paused.
+func (c *Cluster) WaitReplicasInSync(addr string) {
+	c.t.Helper()
+	rdb := c.direct(addr)
+	defer rdb.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, err := rdb.Info(context.Background(), "replication").Result()
+		c.must(err, "INFO replication")
+		if replicasCaughtUp(info) {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("replicas of %s not in sync after 10s:\n%s", addr, info)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func replicasCaughtUp(info string) bool {
+	var master string
+	var offsets []string
+	for _, line := range strings.Split(info, "\r\n") {
+		k, v, _ := strings.Cut(line, ":")
+		switch {
+		case k == "master_repl_offset":
+			master = v
+		case strings.HasPrefix(k, "slave") && k != "slave_read_only":
+			for _, f := range strings.Split(v, ",") {
+				if o, ok := strings.CutPrefix(f, "offset="); ok {
+					offsets = append(offsets, o)
+				}
+			}
+		}
+	}
+	if master == "" || len(offsets) == 0 {
+		return false
+	}
+	for _, o := range offsets {
+		if o != master {
+			return false
+		}
+	}
+	return true
+}
+
+// ShardedSubscribers counts, per client name and per master, the
+// connections that hold sharded subscriptions (CLIENT LIST's ssub field).
+// Unnamed connections count under "".
+func (c *Cluster) ShardedSubscribers() map[string]map[string]int {
+	c.t.Helper()
+	out := map[string]map[string]int{}
+	for _, addr := range c.Masters() {
+		rdb := c.direct(addr)
+		list, err := rdb.ClientList(context.Background()).Result()
+		rdb.Close()
+		c.must(err, "CLIENT LIST")
+		for _, line := range strings.Split(list, "\n") {
+			var name string
+			ssub := false
+			for _, f := range strings.Fields(line) {
+				if v, ok := strings.CutPrefix(f, "name="); ok {
+					name = v
+				}
+				if v, ok := strings.CutPrefix(f, "ssub="); ok && v != "0" {
+					ssub = true
+				}
+			}
+			if ssub {
+				if out[name] == nil {
+					out[name] = map[string]int{}
+				}
+				out[name][addr]++
+			}
+		}
+	}
+	return out
+}

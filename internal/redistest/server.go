@@ -136,3 +136,13 @@ func (s *Server) Kill() {
 		p.kill()
 	}
 }
+
+// Log is what the running server has printed so far ("" when stopped).
+func (s *Server) Log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return ""
+	}
+	return s.proc.out.String()
+}

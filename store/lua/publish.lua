@@ -2,25 +2,50 @@
 -- atomically: the events of one call get contiguous seqs, and all checks run
 -- before the first write, so a rejected call writes nothing.
 --
--- KEYS: log (stream), epoch, seq, notify (pub/sub channel)
--- ARGV: maxlen, epoch candidate ('' = derive one from TIME), optionally the
---       notify command ('publish', or 'spublish' for sharded pub/sub on a
---       Redis Cluster), then service, type, data for each event. The
---       command is optional so that the older form without it (which means
---       publish) keeps working: the two forms differ in #ARGV modulo 3.
--- Returns {first seq, last seq, epoch}.
+-- KEYS: log (stream), epoch, seq, notify (pub/sub channel), and optionally
+--       the idempotency key prefix ("<prefix>:{org}:idem:"; the script
+--       appends each event's key)
+-- ARGV: maxlen, epoch candidate ('' = derive one from TIME), then zero or
+--       more options, then the events. An option is an argument holding
+--       '=', which no service name can, so options and events never blur:
+--         notify=publish|spublish  how to announce (default publish;
+--                                  spublish for sharded pub/sub on a Cluster)
+--         idem=<window ms>         events carry a fourth field, an
+--                                  idempotency key ('' = none), remembered
+--                                  for the window; needs the fifth KEY
+--       Each event is service, type, data (and key with idem=). Unknown
+--       options, repeated options and malformed values are errors. The
+--       oldest form, four KEYS and no option, keeps meaning what it always
+--       did: triples, announced with PUBLISH.
+-- Returns {first seq, last seq, epoch}, and with idem= a fourth element,
+-- duplicates: the new events got first..last in input order (first =
+-- last + 1 when every event was a duplicate), and duplicates is a flat list
+-- {index, seq, index, seq, ...} of the events (0-based) whose key was
+-- already taken in this epoch, with the seq that key was first published
+-- under. A duplicate is neither appended nor announced.
+--
+-- A key is remembered as the string "<prefix>:{org}:idem:<key>" holding
+-- "<seq>:<epoch>" for window ms, set right beside the XADD that assigned the
+-- seq, so a retry racing the first attempt sees either nothing (and wins
+-- alone) or the key. The idem keys are built from KEYS[5] rather than
+-- listed in KEYS: they share the org's hash tag, so in Redis Cluster they
+-- live in the slot this script already runs in.
 --
 -- Each event becomes stream entry "<seq>-0" with fields seq, service, type,
--- data, ts (unix ms from TIME, one value per call), and is PUBLISHed on the
--- notify channel (PUBLISH or SPUBLISH) as "<seq>\n<ts>\n<epoch>\n<service>\n<type>\n<data>". Names cannot
--- contain a newline and data comes last, so data may hold anything.
+-- data, ts (unix ms from TIME, one value per call), and is announced on the
+-- notify channel (PUBLISH or SPUBLISH) as
+-- "<seq>\n<ts>\n<epoch>\n<service>\n<type>\n<data>". Names cannot contain a
+-- newline and data comes last, so data may hold anything.
 --
--- By hand, from the repository root:
+-- By hand, from the repository root (README.md has these lines too):
 --   redis-cli --eval store/lua/publish.lua 'realtime:{acme}:log' 'realtime:{acme}:epoch' \
 --     'realtime:{acme}:seq' 'realtime:{acme}:notify' , 10000 '' finance revenue.created '{"amount":42}'
 -- On a Redis Cluster, where gateways use sharded pub/sub by default, name the
 -- command, or the gateways hear of the event only at the org's next one:
---   redis-cli -c --eval store/lua/publish.lua <the same four keys> , 10000 '' spublish finance revenue.created '{"amount":42}'
+--   redis-cli -c --eval store/lua/publish.lua <the same four keys> , 10000 '' notify=spublish finance revenue.created '{"amount":42}'
+-- With an idempotency key (a repeat within the window is not published again):
+--   redis-cli --eval store/lua/publish.lua <the same four keys> 'realtime:{acme}:idem:' , \
+--     10000 '' idem=86400000 finance revenue.created '{"amount":42}' order-42-created
 
 -- >>> shared: keep byte-identical in publish.lua and head.lua (scripts cannot
 -- include each other; store's tests compare the two copies).
@@ -59,6 +84,11 @@ local function valid_name(s)
   return #s <= 64 and string.find(s, '^[A-Za-z0-9_.:%-]+$') ~= nil
 end
 
+-- valid_key mirrors store.ValidKey ('' means no key).
+local function valid_key(s)
+  return #s <= 160 and (s == '' or string.find(s, '^[A-Za-z0-9_.:%-]+$') ~= nil)
+end
+
 -- json_ok reports whether s parses as JSON. Real Redis's cjson raises on bad
 -- input; miniredis's returns nil plus a message instead, so check both.
 -- cjson is laxer than Go's json.Valid (it takes NaN, hex), but it stops the
@@ -68,56 +98,105 @@ local function json_ok(s)
   return ok and err == nil
 end
 
--- events_start returns the index of the first event's service: 4 when ARGV[3]
--- names the notify command, 3 in the older form without it.
-local function events_start()
-  if (#ARGV - 3) % 3 == 0 then return 4 end
-  return 3
+-- positive_int reports whether s is a whole number >= 1 written in at most
+-- 15 digits: the form XADD MAXLEN and SET PX parse, checked here because
+-- their errors would come after the first write.
+local function positive_int(s)
+  return #s <= 15 and string.find(s, '^%d+$') ~= nil and tonumber(s) >= 1
 end
 
--- check_args returns an error message, or nil when the call is well formed.
--- It runs before the first write because a script error does not undo the
+-- parse_options reads the options after ARGV[2]. It returns a table
+-- {notify = 'PUBLISH'|'SPUBLISH', window = ms string or nil, first = index
+-- of the first event, stride = fields per event}, or nil and a message.
+local function parse_options()
+  local o = {notify = 'PUBLISH', first = 3, stride = 3}
+  local given = {}
+  while ARGV[o.first] and string.find(ARGV[o.first], '=', 1, true) do
+    local name, value = string.match(ARGV[o.first], '^([^=]*)=(.*)$')
+    if given[name] then return nil, 'option ' .. name .. ' given twice' end
+    given[name] = true
+    if name == 'notify' then
+      if value ~= 'publish' and value ~= 'spublish' then
+        return nil, 'invalid notify=' .. value .. ' (want publish or spublish)'
+      end
+      o.notify = string.upper(value)
+    elseif name == 'idem' then
+      if not positive_int(value) then return nil, 'invalid idem=' .. value .. ' (want a window in ms >= 1)' end
+      o.window, o.stride = value, 4
+    else
+      return nil, 'unknown option ' .. ARGV[o.first] .. ' (want notify= or idem=)'
+    end
+    o.first = o.first + 1
+  end
+  return o
+end
+
+-- check_args returns the parsed options, or nil and an error message. It
+-- runs before the first write because a script error does not undo the
 -- writes made before it.
 local function check_args()
-  local maxlen = tonumber(ARGV[1])
-  if not maxlen or maxlen < 1 or maxlen ~= math.floor(maxlen) then
-    return 'invalid maxlen ' .. tostring(ARGV[1])
+  if #KEYS ~= 4 and #KEYS ~= 5 then
+    return nil, 'want KEYS: log, epoch, seq, notify [, idempotency key prefix]'
   end
-  if #ARGV < 5 then
-    return 'want ARGV: maxlen, epoch, [publish|spublish], then service, type, data per event'
+  if not ARGV[1] or not positive_int(ARGV[1]) then return nil, 'invalid maxlen ' .. tostring(ARGV[1]) end
+  local o, bad = parse_options()
+  if not o then return nil, bad end
+  if o.window and #KEYS ~= 5 then return nil, 'idem= needs the idempotency key prefix as the fifth KEY' end
+  local n = #ARGV - o.first + 1
+  if n < o.stride or n % o.stride ~= 0 then
+    if o.window then
+      return nil, 'want ARGV: maxlen, epoch, options, then service, type, data, key per event'
+    end
+    return nil, 'want ARGV: maxlen, epoch, options, then service, type, data per event'
   end
-  local first = events_start()
-  if first == 4 and ARGV[3] ~= 'publish' and ARGV[3] ~= 'spublish' then
-    return 'invalid notify command ' .. ARGV[3] .. ' (want publish or spublish)'
+  for i = o.first, #ARGV, o.stride do
+    local ev = (i - o.first) / o.stride
+    if not valid_name(ARGV[i]) then return nil, 'event ' .. ev .. ': invalid service' end
+    if not valid_name(ARGV[i + 1]) then return nil, 'event ' .. ev .. ': invalid type' end
+    if not json_ok(ARGV[i + 2]) then return nil, 'event ' .. ev .. ': data is not JSON' end
+    if o.window and not valid_key(ARGV[i + 3]) then return nil, 'event ' .. ev .. ': invalid idempotency key' end
   end
-  for i = first, #ARGV, 3 do
-    local ev = (i - first) / 3
-    if not valid_name(ARGV[i]) then return 'event ' .. ev .. ': invalid service' end
-    if not valid_name(ARGV[i + 1]) then return 'event ' .. ev .. ': invalid type' end
-    if not json_ok(ARGV[i + 2]) then return 'event ' .. ev .. ': data is not JSON' end
-  end
-  return nil
+  return o
 end
 
-local log, epoch, seq, notify = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local bad = check_args()
-if bad then return redis.error_reply('ERR ' .. bad) end
+-- seen returns the seq an idempotency key was published under in epoch ep,
+-- or nil. A key left from an earlier epoch names an event that went with
+-- that incarnation of the log, so it does not count.
+local function seen(idem, ep)
+  local v = redis.call('GET', idem)
+  if not v then return nil end
+  local s, e = string.match(v, '^(%d+):(.*)$')
+  if e ~= ep then return nil end
+  return tonumber(s)
+end
+
+local log, epoch, seq, notify, idem = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local o, bad = check_args()
+if not o then return redis.error_reply('ERR ' .. bad) end
 
 local ep = ensure_epoch(log, epoch, seq, ARGV[2])
 local first = last_seq(log, seq) + 1
 local t = redis.call('TIME')
 local ts = t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000))
-local s = first
-local start, announce = events_start(), 'PUBLISH'
-if start == 4 then announce = ARGV[3] end
-for i = start, #ARGV, 3 do
+local s, dups = first, {}
+for i = o.first, #ARGV, o.stride do
   local id, service, typ, data = tostring(s), ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  redis.call('XADD', log, 'MAXLEN', '~', ARGV[1], id .. '-0',
-    'seq', id, 'service', service, 'type', typ, 'data', data, 'ts', ts)
-  redis.call(announce, notify, id .. '\n' .. ts .. '\n' .. ep .. '\n' .. service .. '\n' .. typ .. '\n' .. data)
-  s = s + 1
+  local key = o.window and ARGV[i + 3] or ''
+  local orig = key ~= '' and seen(idem .. key, ep)
+  if orig then
+    dups[#dups + 1] = (i - o.first) / o.stride
+    dups[#dups + 1] = orig
+  else
+    redis.call('XADD', log, 'MAXLEN', '~', ARGV[1], id .. '-0',
+      'seq', id, 'service', service, 'type', typ, 'data', data, 'ts', ts)
+    redis.call(o.notify, notify, id .. '\n' .. ts .. '\n' .. ep .. '\n' .. service .. '\n' .. typ .. '\n' .. data)
+    if key ~= '' then redis.call('SET', idem .. key, id .. ':' .. ep, 'PX', o.window) end
+    s = s + 1
+  end
 end
 -- One SET instead of an INCR per event; the counter only has to be right
--- when the script ends.
-redis.call('SET', seq, tostring(s - 1))
-return {first, s - 1, ep}
+-- when the script ends. A call of only duplicates leaves it alone.
+if s > first then redis.call('SET', seq, tostring(s - 1)) end
+-- Without idem= the reply keeps its original three elements.
+if not o.window then return {first, s - 1, ep} end
+return {first, s - 1, ep, dups}

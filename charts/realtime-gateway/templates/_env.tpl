@@ -26,6 +26,7 @@ a float64 prints 1048576 as 1.048576e+06, which the binary rejects.
 logLevel: REALTIME_LOG_LEVEL
 logFormat: REALTIME_LOG_FORMAT
 historyMaxLen: REALTIME_HISTORY_MAXLEN
+idempotencyWindow: REALTIME_IDEMPOTENCY_WINDOW
 pingInterval: REALTIME_PING_INTERVAL
 handshakeTimeout: REALTIME_HANDSHAKE_TIMEOUT
 compressThreshold: REALTIME_COMPRESS_THRESHOLD
@@ -125,6 +126,10 @@ uploads off in the binary. A list (contentTypes) is joined with commas.
 {{- if include "rtgw.isSet" .Values.rollout.killSpread }}
 - name: REALTIME_KILL_SPREAD
   value: {{ .Values.rollout.killSpread | quote }}
+{{- end }}
+{{- with .Values.allowedOrigins }}
+- name: REALTIME_ALLOWED_ORIGINS
+  value: {{ join "," . | quote }}
 {{- end }}
 {{- if .Values.metrics.addr }}
 - name: REALTIME_METRICS_ADDR

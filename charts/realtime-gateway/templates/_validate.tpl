@@ -65,6 +65,11 @@ message starts with "realtime-gateway:"; the chart tests match on them.
 {{- end -}}
 
 {{- define "rtgw.validateMisc" -}}
+{{- range .Values.allowedOrigins -}}
+{{- if not (regexMatch "^(\\*|\\*\\.[^/*]+|[a-zA-Z][a-zA-Z0-9+.-]*://[^/*]+/?)$" (toString .)) -}}
+{{- fail (printf "realtime-gateway: allowedOrigins entry %q is not an origin (https://app.example.com), a host pattern (*.example.com) or *: an origin has no path" (toString .)) -}}
+{{- end -}}
+{{- end -}}
 {{- $p := int .Values.rollout.percent -}}
 {{- if or (lt $p 0) (gt $p 100) -}}
 {{- fail "realtime-gateway: rollout.percent must be between 0 and 100" -}}
