@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,8 +90,41 @@ func TestOnRedisCluster(t *testing.T) {
 				t.Fatalf("classic: %d publish messages on the bus for %d events, want %d (one per other master)", got, n, 2*n)
 			}
 			_ = f.Close()
+			testRevokeOnCluster(t, lg, orgs)
 		})
 	}
+}
+
+// testRevokeOnCluster: revoke.lua writes the record and announces it in
+// the org's slot on whichever shard owns it, the handshake's MGET of the
+// two keys is one command there, and a feed hears the announcement.
+func testRevokeOnCluster(t *testing.T, lg *store.Log, orgs []string) {
+	t.Helper()
+	var mu sync.Mutex
+	heard := map[string]int64{}
+	startFeed(t, lg, func(c *store.FeedConfig) {
+		c.OnEphemeral = func(org string, e store.Ephemeral) {
+			mu.Lock()
+			defer mu.Unlock()
+			if e.Kind == store.KindRevoke && e.User == "u1" {
+				heard[org] = e.At
+			}
+		}
+	}, orgs...)
+	at := time.Unix(1_800_000_000, 0)
+	for _, org := range orgs {
+		if _, err := lg.Revoke(context.Background(), org, "u1", at); err != nil {
+			t.Fatalf("revoke in %s: %v", org, err)
+		}
+		if r, err := lg.Revoked(context.Background(), org, "u1"); err != nil || r.User != at.Unix() {
+			t.Fatalf("revoked in %s: %+v %v", org, r, err)
+		}
+	}
+	testutil.Eventually(t, 10*time.Second, "every org's revocation heard", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(heard) == len(orgs)
+	})
 }
 
 // testSlotMove migrates org's slot while the feed is subscribed: Redis
