@@ -110,6 +110,7 @@ func (s *Service) Start() {
 		s.spawn(s.runWorker)
 	}
 	s.spawn(s.sweep)
+	s.spawn(s.flusher)
 }
 
 // Close stops the workers and the sweep and waits for them. Uploads still

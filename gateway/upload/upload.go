@@ -44,6 +44,9 @@ type upload struct {
 	// touched is when the client last sent bytes (unix nanos); the upload
 	// sweep releases uploads idle for longer than the expiry.
 	touched atomic.Int64
+	// dirty: bytes were written past the last commit. Set and cleared by
+	// the writer, read by the flusher (flush.go).
+	dirty atomic.Bool
 
 	// Reader-owned (the connection's reader, one at a time).
 	next   int64 // where the next chunk must start
@@ -56,6 +59,7 @@ type upload struct {
 	closing   bool    // detached: write what is queued, commit, release; caller holds mu
 	ended     bool    // released: accepts nothing more; caller holds mu
 	finish    bool    // run completion on the worker (a resume found every byte stored); caller holds mu
+	flush     bool    // commit what was written (the client went quiet); caller holds mu
 
 	// takeover says how a same-node takeover is reported to u's
 	// connection: takeoverNone (then a refused commit reveals a takeover
@@ -175,6 +179,17 @@ func (u *upload) run() {
 				}
 				continue
 			}
+			if u.flush && !u.closing && !u.ended {
+				u.flush = false
+				u.mu.Unlock()
+				if u.written > u.committed {
+					if err := u.commit(true); err != nil {
+						u.stop(err)
+						return
+					}
+				}
+				continue
+			}
 			u.scheduled = false
 			closing := u.closing && !u.ended
 			u.mu.Unlock()
@@ -251,6 +266,7 @@ func (u *upload) write(off int64, data []byte) error {
 	if time.Since(u.lastCommit) >= progressEvery {
 		return u.commit(true)
 	}
+	u.dirty.Store(true)
 	return nil
 }
 
@@ -271,6 +287,7 @@ func (u *upload) commit(report bool) error {
 		return u.stateError(err)
 	}
 	u.committed, u.lastCommit = u.written, time.Now()
+	u.dirty.Store(false)
 	if report && u.c != nil {
 		u.c.SendText(message.UploadProgress(u.rec.ID, u.committed))
 	}
