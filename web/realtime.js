@@ -8,6 +8,9 @@
 // stream, epoch the incarnation it belongs to. Both survive reconnects and
 // transport switches (WebSocket <-> long-poll); only an ack or poll answer
 // with recovered:false resets them, and it always calls onResync.
+//
+// Tabs of one origin that would open the same connection share one: see
+// "Tab sharing" at the end of the class and docs/CLIENT.md.
 
 const CONNECTING = 'connecting', OPEN = 'open', RECONNECTING = 'reconnecting',
   FALLBACK = 'fallback', CLOSED = 'closed';
@@ -19,6 +22,8 @@ const FATAL = [1002, 1007, 1009, 4400];
 const REJECTED = [4001, 4003];
 const CLOSE_FALLBACK = 4010;
 const UNAVAILABLE = { code: 'upload_unavailable', message: 'realtime: uploads need the WebSocket' };
+const UNCONFIRMED = { code: 'publish_unconfirmed', message: 'realtime: connection lost before the publish was confirmed' };
+const ABORTED = { code: 'upload_aborted', message: 'realtime: upload aborted' };
 const NO_TOKEN = {
   type: 'error', code: 'token_rejected',
   message: 'no token the server has not rejected; call setToken()',
@@ -37,6 +42,13 @@ const DEFAULTS = {
 
 // An error frame (or {code, message}) as an Error with its code.
 const asError = (f) => Object.assign(new Error(f.message), { code: f.code });
+
+// The seed's per-browser switch, read at every connect: 'false' means
+// long-poll only (no WebSocket attempt), 'true' asks to be let in
+// ("optIn" in the handshake). Storage may be blocked: then neither.
+const flag = () => {
+  try { return localStorage.REALTIME_STREAMING_V2; } catch { /* no storage */ }
+};
 
 /** Connects and returns the client. See realtime.d.ts for the options. */
 export function connect(options) {
@@ -66,6 +78,14 @@ class Realtime {
   #pending = new Map(); // publish id → {ok, fail}
   #nextId = 0;
   #ups = new Set(); // uploads not settled, and aborted ones not yet deleted on the server
+  // Tab sharing: the channel to the other tabs, whether this tab holds the
+  // connection, how to leave the lock (abort the wait or release it), and
+  // followers' uploads this tab runs (id → abort).
+  #bc = null;
+  #leads = false;
+  #quit = null;
+  #fwd = new Map();
+  #tab = Math.random().toString(36).slice(2); // prefix of request ids, unique across tabs
 
   constructor(o) {
     if (!o || !Array.isArray(o.services) || !o.services.length) {
@@ -83,7 +103,9 @@ class Realtime {
     this.#interval = this.#o.pingInterval;
     if (o.token) [this.#token, this.#fresh] = [o.token, true];
     if (o.lastSeq != null) [this.#lastSeq, this.#epoch] = [o.lastSeq, o.epoch || null];
-    this.#connect(false);
+    if (o.shareTabs !== false && self.BroadcastChannel && navigator.locks) {
+      this.#share().catch(() => this.#state === CLOSED || this.#solo());
+    } else this.#solo();
   }
 
   /** 'connecting' | 'open' | 'reconnecting' | 'fallback' | 'closed' */
@@ -92,11 +114,14 @@ class Realtime {
   get lastSeq() { return this.#lastSeq; }
   /** Epoch of lastSeq, or null before the first ack. */
   get epoch() { return this.#epoch; }
+  /** True while this tab holds the connection (always, when not sharing). */
+  get leader() { return this.#leads; }
 
   /** Uses token for the next connection; restarts a client the token rule stopped. */
   setToken(token) {
     [this.#token, this.#fresh] = [token, true];
-    if (this.#halted) {
+    if (this.#follower()) this.#post({ n: 'tok', a: [token] });
+    else if (this.#halted) {
       this.#halted = false;
       this.#attempt = 0;
       this.#set(CONNECTING);
@@ -110,6 +135,7 @@ class Realtime {
    * with the server's error, or when not connected over WebSocket.
    */
   publish(service, room, data) {
+    if (this.#follower()) return this.#ask('pub', [service, room, data]);
     const s = this.#sock;
     if (!s || !s.acked || this.#state !== OPEN) {
       return Promise.reject(new Error('realtime: publish needs an open WebSocket'));
@@ -123,7 +149,8 @@ class Realtime {
 
   /** Tells the room that this user is typing (throttled by the server; never stored). */
   typing(room, service = 'chat') {
-    this.#send({ type: 'typing', service, room });
+    if (this.#follower()) this.#post({ n: 'typ', a: [room, service] });
+    else this.#send({ type: 'typing', service, room });
   }
 
   /**
@@ -139,6 +166,10 @@ class Realtime {
    * offset. The promise has abort().
    */
   upload(file, { onProgress, id } = {}) {
+    if (this.#follower()) {
+      id ||= this.#tab + ++this.#nextId;
+      return Object.assign(this.#ask('up', [file], id, onProgress), { abort: () => this.#abortFwd(id) });
+    }
     const u = { file, onProgress, id: id || 'u' + ++this.#nextId, run: 0, retry: 0 };
     const p = new Promise((ok, fail) => Object.assign(u, { ok, fail }));
     (async () => {
@@ -150,7 +181,7 @@ class Realtime {
       this.#upSend(u); // or the next ack does
     })().catch((e) => this.#upEnd(u, e));
     return Object.assign(p, {
-      abort: () => this.#upAbort(u, asError({ code: 'upload_aborted', message: 'realtime: upload aborted' })),
+      abort: () => this.#upAbort(u, asError(ABORTED)),
     });
   }
 
@@ -274,8 +305,18 @@ class Realtime {
     else u.ok(res);
   }
 
-  /** Stops for good: closes the socket, aborts a poll, cancels timers. */
+  /**
+   * Stops for good: closes the socket, aborts a poll, cancels timers. A
+   * leading tab hands the connection to the next tab in line.
+   */
   close() {
+    const bc = this.#bc;
+    this.#bc = null;
+    this.#leads = false;
+    if (bc) {
+      bc.close();
+      this.#quit.abort();
+    }
     this.#halted = false;
     this.#stop();
     clearTimeout(this.#retryTimer);
@@ -294,6 +335,7 @@ class Realtime {
 
   async #connect(trial) {
     this.#stop();
+    if (flag() === 'false') return this.#fallback();
     const gen = this.#gen;
     let token;
     try {
@@ -327,6 +369,7 @@ class Realtime {
       s.opened = true;
       const h = { services: this.#o.services, version: 1 };
       if (this.#o.rooms) h.rooms = this.#o.rooms;
+      if (flag() === 'true') h.optIn = true;
       if (this.#lastSeq != null) {
         h.lastSeq = this.#lastSeq;
         if (this.#epoch) h.epoch = this.#epoch;
@@ -463,7 +506,7 @@ class Realtime {
   async #fallback() {
     this.#set(FALLBACK);
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => this.#connect(true), this.#o.wsRetryInterval);
+    if (flag() !== 'false') this.#retryTimer = setTimeout(() => this.#connect(true), this.#o.wsRetryInterval);
     const gen = ++this.#gen;
     for (;;) {
       const ok = await this.#poll(gen, this.#o.pollTimeout);
@@ -557,8 +600,9 @@ class Realtime {
       try { s.ws.close(1000); } catch { /* already closed */ }
     }
     // Answers to publishes on that socket will never come: the message
-    // may or may not be in the log (replay shows it if it is).
-    for (const p of this.#pending.values()) p.fail(asError({ code: 'publish_unconfirmed', message: 'realtime: connection lost before the publish was confirmed' }));
+    // may or may not be in the log (replay shows it if it is). A closing
+    // follower's uploads end here too.
+    for (const p of this.#pending.values()) p.fail(asError(p.n === 'up' ? UNAVAILABLE : UNCONFIRMED));
     this.#pending.clear();
   }
 
@@ -582,11 +626,132 @@ class Realtime {
   // A throwing callback must not break the client: report it on its own
   // stack, where the console and window.onerror see it.
   #emit(name, ...args) {
+    if (this.#leads) this.#post({ n: name, a: args });
     this.#call(this.#o[name], ...args);
   }
 
   #call(f, ...args) {
     if (!f) return;
     try { f(...args); } catch (e) { setTimeout(() => { throw e; }); }
+  }
+
+  // ---- Tab sharing ------------------------------------------------------
+  //
+  // Tabs whose connections would be identical (URL, the token's org and
+  // user, services, rooms) meet on a BroadcastChannel and a Web Lock of one
+  // name. The lock's holder leads: it runs the connection as a lone client
+  // would and posts everything it emits ({n: callback name, a: arguments,
+  // q: lastSeq, ep: epoch}). Followers replay those through the same
+  // #apply/#set/#resync, so they keep their own lastSeq and drop what they
+  // have applied already. Their publish/typing/upload/setToken go to the
+  // leader as requests ({n, a, id}), answered with {n: 're', id, v | e | p}.
+  // When the leader's tab closes or crashes, the browser gives the lock to
+  // the next tab, which resumes from its own lastSeq: every tab applied the
+  // same prefix of the old leader's posts (they are delivered even after
+  // it is gone), so that is the last seq any tab applied.
+
+  // A lone client: it holds its own connection.
+  #solo() {
+    this.#leads = true;
+    this.#connect(false);
+  }
+
+  #follower() { return this.#bc && !this.#leads; }
+
+  // Learns org and user from the token's payload (not verified: only to
+  // group tabs), joins the channel and queues for the lock.
+  async #share() {
+    const o = this.#o, t = await this.#takeToken();
+    this.#fresh = true; // the first connection may still use it
+    const c = JSON.parse(atob(t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    const name = 'realtime:' + JSON.stringify([this.#url.href, c.org, c.sub, [...o.services].sort(), o.rooms]);
+    if (this.#state === CLOSED) return;
+    const bc = this.#bc = new BroadcastChannel(name);
+    bc.onmessage = (m) => this.#heard(m.data);
+    this.#post({ n: 'hi' }); // the leader answers with its state
+    this.#quit = new AbortController();
+    navigator.locks.request(name, { signal: this.#quit.signal }, () => new Promise((r) => {
+      this.#quit = { abort: r };
+      this.#lead();
+    })).catch(() => {}); // aborted by close()
+  }
+
+  // The lock is ours until this tab closes. Requests this tab had sent to
+  // the old leader: its uploads start here, its publishes are unconfirmed.
+  #lead() {
+    const mine = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#leads = true;
+    this.#post({ n: 'lead' });
+    if (this.#state !== CONNECTING) this.#set(RECONNECTING);
+    this.#connect(false);
+    for (const p of mine) p.n === 'up' ? this.#run(p.id, p.a[0], p.onProgress).then(p.ok, p.fail) : p.fail(asError(UNCONFIRMED));
+  }
+
+  #post(m) {
+    this.#bc?.postMessage({ ...m, q: this.#lastSeq, ep: this.#epoch });
+  }
+
+  // A request to the leader, settled by its answer.
+  #ask(n, a, id = this.#tab + ++this.#nextId, onProgress) {
+    return new Promise((ok, fail) => {
+      this.#pending.set(id, { ok, fail, n, a, id, onProgress });
+      this.#post({ n, a, id });
+    });
+  }
+
+  #abortFwd(id) {
+    const p = this.#pending.get(id);
+    this.#pending.delete(id);
+    p?.fail(asError(ABORTED));
+    if (this.#leads) this.#fwd.get(id)?.();
+    else this.#post({ n: 'ab', id });
+  }
+
+  // Runs a follower's upload here; abort stays reachable by its id.
+  #run(id, file, onProgress) {
+    const u = this.upload(file, { id, onProgress });
+    this.#fwd.set(id, u.abort);
+    return u.finally(() => this.#fwd.delete(id));
+  }
+
+  #heard(m) {
+    const { n, a, id } = m, p = this.#pending.get(id);
+    if (this.#leads) return this.#serve(m);
+    if (n === 're') {
+      if (p && m.p) this.#call(p.onProgress, ...m.p);
+      else if (p) {
+        this.#pending.delete(id);
+        m.e ? p.fail(asError(m.e)) : p.ok(m.v);
+      }
+    } else if (n === 'lead') { // a new leader: ask it again, or give up
+      for (const q of this.#pending.values()) {
+        if (q.n === 'up') this.#post({ n: 'up', a: q.a, id: q.id });
+        else {
+          this.#pending.delete(q.id);
+          q.fail(asError(UNCONFIRMED));
+        }
+      }
+    } else if (n.startsWith('on')) { // the leader emitted
+      this.#fresh = false; // on takeover, ask getToken afresh
+      if (n === 'onEvent') this.#apply(a[0].service, a[0]);
+      else if (n === 'onStateChange') this.#set(a[0]);
+      else if (n === 'onResync') this.#resync(a[0].seq, a[0].epoch);
+      else this.#emit(n, ...a);
+      this.#epoch = m.ep;
+      this.#lastSeq ??= m.q;
+    }
+  }
+
+  // A follower's request, carried out here and answered.
+  #serve({ n, a, id }) {
+    const re = (m) => this.#post({ n: 're', id, ...m });
+    const answer = (p) => p.then((v) => re({ v }), (e) => re({ e: { code: e.code, message: e.message } }));
+    if (n === 'hi') this.#post({ n: 'onStateChange', a: [this.#state] });
+    else if (n === 'pub') answer(this.publish(...a));
+    else if (n === 'typ') this.typing(...a);
+    else if (n === 'tok') this.setToken(...a);
+    else if (n === 'ab') this.#fwd.get(id)?.();
+    else if (n === 'up') answer(this.#run(id, a[0], (...p) => re({ p })));
   }
 }

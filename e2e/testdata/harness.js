@@ -13,6 +13,13 @@ window.WebSocket = class extends WebSocket {
   }
 };
 
+// Record when this tab is granted a Web Lock (the client's lock is how a
+// tab comes to lead a shared connection), on the page's own clock.
+if (navigator.locks) {
+  const request = navigator.locks.request.bind(navigator.locks);
+  navigator.locks.request = (name, opts, cb) => request(name, opts, (l) => { h.ledAt = Date.now(); return cb(l); });
+}
+
 // startClient imports the client the gateway serves and connects with opts.
 // With opts.tokens (instead of token/getToken), getToken returns h.tokens[0]
 // and an 'unauthorized' error drops it when another is queued behind it,
@@ -22,7 +29,10 @@ window.startClient = async (opts) => {
   const o = {
     ...opts,
     onEvent: (e) => h.events.push(e),
-    onStateChange: (s) => h.states.push(s),
+    onStateChange: (s) => {
+      h.states.push(s);
+      if (s === 'open') h.openAt = Date.now();
+    },
     onResync: (r) => h.resyncs.push(r),
     onError: (e) => {
       h.errors.push({ code: e.code, message: e.message });
@@ -48,4 +58,7 @@ window.snapshot = () => JSON.stringify({
   resyncs: h.resyncs,
   tokenCalls: h.tokenCalls,
   pings: h.pings,
+  leader: h.rt ? h.rt.leader : false,
+  ledAt: h.ledAt || 0,
+  openAt: h.openAt || 0,
 });

@@ -1,0 +1,158 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/rtgw/realtime/internal/redistest"
+)
+
+// tab is one page of a shared browser: tabs of one browser share the
+// origin's Web Locks and BroadcastChannels, as a user's tabs do.
+type tab struct {
+	*page
+	close context.CancelFunc // closes the tab, as a user closing it would
+}
+
+// openTab opens a tab in browser (a context from newBrowser) on g's origin
+// with the harness and then scripts loaded. It is closed in t.Cleanup.
+func openTab(t *testing.T, browser context.Context, g *gatewayProc, scripts ...string) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	// The first run creates the tab, which lives as long as that run's
+	// context: it must not be a per-step deadline.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	p := &page{t: t, ctx: ctx}
+	p.do(chromedp.Navigate(g.url("/healthz")), chromedp.Evaluate[chromedp.Void](harnessJS))
+	for _, s := range scripts {
+		p.eval(s)
+	}
+	return &tab{page: p, close: cancel}
+}
+
+// openTabs opens n tabs and starts the client in each with opts.
+func openTabs(t *testing.T, browser context.Context, g *gatewayProc, n int, opts map[string]any, scripts ...string) []*tab {
+	t.Helper()
+	tabs := make([]*tab, n)
+	for i := range tabs {
+		tabs[i] = openTab(t, browser, g, scripts...)
+		tabs[i].start(opts)
+	}
+	return tabs
+}
+
+// leaderOf waits until every tab is open and exactly one of them leads, and
+// returns its index.
+func leaderOf(t *testing.T, tabs []*tab) int {
+	t.Helper()
+	lead := -1
+	waitFor(t, 30*time.Second, "all tabs open with one leader", func() (bool, string) {
+		lead = -1
+		note := ""
+		for i, tb := range tabs {
+			s := tb.snap()
+			note += fmt.Sprintf("[%d: %s leader=%v] ", i, s.State, s.Leader)
+			if s.State != "open" {
+				return false, note
+			}
+			if s.Leader {
+				if lead >= 0 {
+					return false, note
+				}
+				lead = i
+			}
+		}
+		return lead >= 0, note
+	})
+	return lead
+}
+
+// waitMetric waits until the gateway's series name equals want.
+func waitMetric(t *testing.T, g *gatewayProc, name string, want float64) {
+	t.Helper()
+	waitFor(t, 15*time.Second, fmt.Sprintf("%s = %v", name, want), func() (bool, string) {
+		v := g.metric(name)
+		return v == want, fmt.Sprint(v)
+	})
+}
+
+func seqRange(from, to int64) []int64 {
+	out := make([]int64, 0, to-from+1)
+	for n := from; n <= to; n++ {
+		out = append(out, n)
+	}
+	return out
+}
+
+// Three tabs of one browser with the same options hold one WebSocket
+// between them and each get every event once, in order; a gateway crash
+// costs one reconnect, not three; closing the leading tab while events flow
+// hands the connection to another tab within a second, which resumes with
+// lastSeq, and no tab misses or repeats an event.
+func TestTabsShareOneConnection(t *testing.T) {
+	redis := redistest.Start(t)
+	g := startGateway(t, redis)
+	browser := newBrowser(t)
+	org := newOrg(t)
+	opts := map[string]any{"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance"}}
+	tabs := openTabs(t, browser, g, 3, opts)
+	leaderOf(t, tabs)
+	waitMetric(t, g, "realtime_connections_active", 1)
+	if n := g.metric("realtime_connections_opened_total"); n != 1 {
+		t.Fatalf("%v connections opened for three tabs; want 1", n)
+	}
+	publishTicks(g, org, seqRange(1, 200)...)
+	for _, tb := range tabs {
+		tb.waitSeqs(seqRange(1, 200)...)
+	}
+
+	// Crash: one reconnect for the three tabs (the counters restart with
+	// the process).
+	g.kill()
+	publishDirect(t, redis, org, 201, 202)
+	g.start()
+	publishTicks(g, org, 203)
+	for _, tb := range tabs {
+		tb.waitSeqs(seqRange(1, 203)...)
+	}
+	lead := leaderOf(t, tabs)
+	if n := g.metric("realtime_connections_opened_total"); n != 1 {
+		t.Fatalf("%v connections opened after the restart; want 1 for three tabs", n)
+	}
+
+	// Close the leader between two bursts of events.
+	opened, replays := g.metric("realtime_connections_opened_total"), g.metric("realtime_replay_events_count")
+	publishTicks(g, org, seqRange(204, 230)...)
+	closedAt := time.Now()
+	tabs[lead].close()
+	publishTicks(g, org, seqRange(231, 300)...)
+	rest := append(append([]*tab{}, tabs[:lead]...), tabs[lead+1:]...)
+	next := rest[leaderOf(t, rest)]
+	for _, tb := range rest {
+		s := tb.waitSeqs(seqRange(1, 300)...)
+		// What every tab sees of a takeover: a short reconnect, no resync.
+		if n := len(s.States); len(s.Resyncs) != 0 || n < 2 || s.States[n-2] != "reconnecting" || s.States[n-1] != "open" {
+			t.Fatalf("after the takeover: %s; want states ending reconnecting, open and no resync", s.summary())
+		}
+	}
+	s := next.snap()
+	led, reopened := time.UnixMilli(s.LedAt).Sub(closedAt), time.UnixMilli(s.OpenAt).Sub(closedAt)
+	t.Logf("takeover: lock granted %v after the close began, connection open again after %v", led, reopened)
+	if led > time.Second {
+		t.Fatalf("another tab led %v after the leader closed; want within 1s", led)
+	}
+	if n := g.metric("realtime_connections_opened_total") - opened; n != 1 {
+		t.Fatalf("%v connections opened for the takeover; want 1", n)
+	}
+	if n := g.metric("realtime_replay_events_count") - replays; n != 1 || g.metric("realtime_resumes_unrecovered_total") != 0 {
+		t.Fatalf("%v recovered resumes, %v unrecovered, for the takeover; want one resume with lastSeq", n, g.metric("realtime_resumes_unrecovered_total"))
+	}
+	waitMetric(t, g, "realtime_connections_active", 1)
+}
