@@ -156,3 +156,61 @@ func TestTabsShareOneConnection(t *testing.T) {
 	}
 	waitMetric(t, g, "realtime_connections_active", 1)
 }
+
+// A follower's rt.publish resolves with the seq and its rt.upload completes,
+// both carried out by the leading tab. Tabs whose connections differ (other
+// services) or that opt out (shareTabs:false) keep their own; ten tabs with
+// the same options still hold one.
+func TestTabsForwardRequests(t *testing.T) {
+	g := startGateway(t, redistest.Start(t), "REALTIME_UPLOAD_DIR="+t.TempDir())
+	browser := newBrowser(t)
+	org := newOrg(t)
+	tok := chatToken(t, org)
+	opts := map[string]any{"token": tok, "services": []string{"chat", "documents"}, "rooms": map[string][]string{"chat": {"frontdesk"}}}
+	tabs := openTabs(t, browser, g, 2, opts, uploadJS)
+	f := tabs[1-leaderOf(t, tabs)]
+	waitMetric(t, g, "realtime_connections_active", 1)
+
+	f.eval(`h.rt.publish('chat', 'frontdesk', {text: 'from a follower'}).then((seq) => { h.published = seq; }, (e) => { h.published = e.code; })`)
+	waitFor(t, 10*time.Second, "the follower's publish to resolve", func() (bool, string) {
+		v := evalIn(f.page, chromedp.Evaluate[any]("h.published"))
+		return v == float64(1), fmt.Sprint(v)
+	})
+	for _, tb := range tabs {
+		tb.waitSeqs(1)
+	}
+
+	const size, seed = 700_000, 12345
+	want := sha256Hex(pseudoRandom(size, seed))
+	f.eval(fmt.Sprintf("startUpload('doc', makeFile(%d, %d, 'doc.pdf', 'application/pdf'))", size, seed))
+	s := f.waitUpload("doc")
+	if s.Error != nil || s.Result.Size != size || s.Result.SHA256 != want || s.Result.Seq != 2 {
+		t.Fatalf("follower's upload: %s; want size %d, sha256 %s, seq 2", s.summary(), size, want)
+	}
+	if len(s.Sent) != 0 {
+		t.Fatalf("the follower sent %v over a WebSocket of its own; want the leader to carry the upload", s.Sent)
+	}
+	if n := len(s.Progress); n == 0 || s.Progress[n-1] != size {
+		t.Fatalf("follower's upload progress %v; want it to end at %d", s.Progress, size)
+	}
+	for _, tb := range tabs {
+		if e := tb.waitSeqs(1, 2).Events[1]; e.Type != "upload.completed" {
+			t.Fatalf("event 2 is %s; want upload.completed", e.Type)
+		}
+	}
+
+	other := openTabs(t, browser, g, 1, map[string]any{"token": tok, "services": []string{"chat"}})
+	solo := openTabs(t, browser, g, 1, map[string]any{"token": tok, "services": []string{"chat", "documents"},
+		"rooms": map[string][]string{"chat": {"frontdesk"}}, "shareTabs": false})
+	leaderOf(t, other)
+	leaderOf(t, solo)
+	leaderOf(t, tabs)
+	waitMetric(t, g, "realtime_connections_active", 3)
+
+	tabs = append(tabs, openTabs(t, browser, g, 8, opts)...)
+	leaderOf(t, tabs)
+	waitMetric(t, g, "realtime_connections_active", 3)
+	if n := g.metric("realtime_connections_opened_total"); n != 3 {
+		t.Fatalf("%v connections opened; want 3: ten sharing tabs, one with other services, one not sharing", n)
+	}
+}
