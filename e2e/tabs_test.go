@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,6 +86,30 @@ func waitMetric(t *testing.T, g *gatewayProc, name string, want float64) {
 	})
 }
 
+// series lists the gateway's non-zero series whose name contains part.
+func (g *gatewayProc) series(part string) string {
+	g.t.Helper()
+	resp, err := http.Get(g.url("/metrics"))
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.Contains(line, part) && !strings.HasSuffix(line, " 0") {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// tabsPing replaces the harness's 1 s ping for the tab tests, which count
+// connections: with a dozen tabs loading on a busy 2-core machine, a
+// 2.5 s silence watchdog could drop and reopen a connection (a count off
+// by one) while no tab did anything wrong.
+const tabsPing = "REALTIME_PING_INTERVAL=10s"
+
 func seqRange(from, to int64) []int64 {
 	out := make([]int64, 0, to-from+1)
 	for n := from; n <= to; n++ {
@@ -98,7 +125,7 @@ func seqRange(from, to int64) []int64 {
 // lastSeq, and no tab misses or repeats an event.
 func TestTabsShareOneConnection(t *testing.T) {
 	redis := redistest.Start(t)
-	g := startGateway(t, redis)
+	g := startGateway(t, redis, tabsPing)
 	browser := newBrowser(t)
 	org := newOrg(t)
 	opts := map[string]any{"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance"}}
@@ -106,7 +133,7 @@ func TestTabsShareOneConnection(t *testing.T) {
 	leaderOf(t, tabs)
 	waitMetric(t, g, "realtime_connections_active", 1)
 	if n := g.metric("realtime_connections_opened_total"); n != 1 {
-		t.Fatalf("%v connections opened for three tabs; want 1", n)
+		t.Fatalf("%v connections opened for three tabs; want 1; %s", n, g.series("disconnects_total"))
 	}
 	publishTicks(g, org, seqRange(1, 200)...)
 	for _, tb := range tabs {
@@ -124,7 +151,7 @@ func TestTabsShareOneConnection(t *testing.T) {
 	}
 	lead := leaderOf(t, tabs)
 	if n := g.metric("realtime_connections_opened_total"); n != 1 {
-		t.Fatalf("%v connections opened after the restart; want 1 for three tabs", n)
+		t.Fatalf("%v connections opened after the restart; want 1 for three tabs; %s", n, g.series("disconnects_total"))
 	}
 
 	// Close the leader between two bursts of events.
@@ -149,7 +176,7 @@ func TestTabsShareOneConnection(t *testing.T) {
 		t.Fatalf("another tab led %v after the leader closed; want within 1s", led)
 	}
 	if n := g.metric("realtime_connections_opened_total") - opened; n != 1 {
-		t.Fatalf("%v connections opened for the takeover; want 1", n)
+		t.Fatalf("%v connections opened for the takeover; want 1; %s", n, g.series("disconnects_total"))
 	}
 	if n := g.metric("realtime_replay_events_count") - replays; n != 1 || g.metric("realtime_resumes_unrecovered_total") != 0 {
 		t.Fatalf("%v recovered resumes, %v unrecovered, for the takeover; want one resume with lastSeq", n, g.metric("realtime_resumes_unrecovered_total"))
@@ -162,7 +189,7 @@ func TestTabsShareOneConnection(t *testing.T) {
 // services) or that opt out (shareTabs:false) keep their own; ten tabs with
 // the same options still hold one.
 func TestTabsForwardRequests(t *testing.T) {
-	g := startGateway(t, redistest.Start(t), "REALTIME_UPLOAD_DIR="+t.TempDir())
+	g := startGateway(t, redistest.Start(t), tabsPing, "REALTIME_UPLOAD_DIR="+t.TempDir())
 	browser := newBrowser(t)
 	org := newOrg(t)
 	tok := chatToken(t, org)
@@ -211,6 +238,6 @@ func TestTabsForwardRequests(t *testing.T) {
 	leaderOf(t, tabs)
 	waitMetric(t, g, "realtime_connections_active", 3)
 	if n := g.metric("realtime_connections_opened_total"); n != 3 {
-		t.Fatalf("%v connections opened; want 3: ten sharing tabs, one with other services, one not sharing", n)
+		t.Fatalf("%v connections opened; want 3: ten sharing tabs, one with other services, one not sharing; %s", n, g.series("disconnects_total"))
 	}
 }

@@ -85,7 +85,7 @@ class Realtime {
   #leads = false;
   #quit = null;
   #fwd = new Map();
-  #tab = Math.random().toString(36).slice(2); // prefix of request ids, unique across tabs
+  #tab = Math.random().toString(36).slice(2) + '.'; // prefix of request ids, unique across tabs
 
   constructor(o) {
     if (!o || !Array.isArray(o.services) || !o.services.length) {
@@ -752,6 +752,8 @@ class Realtime {
     else if (n === 'typ') this.typing(...a);
     else if (n === 'tok') this.setToken(...a);
     else if (n === 'ab') this.#fwd.get(id)?.();
-    else if (n === 'up') answer(this.#run(id, a[0], (...p) => re({ p })));
+    // A follower that sent 'up' just as this tab took over sends it again
+    // on 'lead': run it once.
+    else if (n === 'up' && !this.#fwd.has(id)) answer(this.#run(id, a[0], (...p) => re({ p })));
   }
 }
