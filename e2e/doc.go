@@ -7,7 +7,10 @@
 // origin (so long-poll fetches are same-origin), loads
 // /v2/realtime/client.js into it with testdata/harness.js, and then breaks
 // things: kills and restarts the gateway, flushes Redis, turns the rollout
-// off, lets tokens expire. It asserts on what the page received.
+// off, lets tokens expire. It asserts on what the page received. The tab
+// tests (tabs_test.go) open several tabs of one browser, which share Web
+// Locks and BroadcastChannels as a user's tabs do, and count the gateway's
+// connections on /metrics.
 //
 // Nothing is skipped: a missing chromium, wscat or redis-server fails the
 // test with the command that installs it. Waits poll a condition under a
