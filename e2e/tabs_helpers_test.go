@@ -1,0 +1,117 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// tab is one page of a shared browser: tabs of one browser share the
+// origin's Web Locks and BroadcastChannels, as a user's tabs do.
+type tab struct {
+	*page
+	close context.CancelFunc // closes the tab, as a user closing it would
+}
+
+// openTab opens a tab in browser (a context from newBrowser) on g's origin
+// with the harness and then scripts loaded. It is closed in t.Cleanup.
+func openTab(t *testing.T, browser context.Context, g *gatewayProc, scripts ...string) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	// The first run creates the tab, which lives as long as that run's
+	// context: it must not be a per-step deadline.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	p := &page{t: t, ctx: ctx}
+	p.do(chromedp.Navigate(g.url("/healthz")), chromedp.Evaluate[chromedp.Void](harnessJS))
+	for _, s := range scripts {
+		p.eval(s)
+	}
+	return &tab{page: p, close: cancel}
+}
+
+// openTabs opens n tabs and starts the client in each with opts.
+func openTabs(t *testing.T, browser context.Context, g *gatewayProc, n int, opts map[string]any, scripts ...string) []*tab {
+	t.Helper()
+	tabs := make([]*tab, n)
+	for i := range tabs {
+		tabs[i] = openTab(t, browser, g, scripts...)
+		tabs[i].start(opts)
+	}
+	return tabs
+}
+
+// leaderOf waits until every tab is open and exactly one of them leads, and
+// returns its index.
+func leaderOf(t *testing.T, tabs []*tab) int {
+	t.Helper()
+	lead := -1
+	waitFor(t, 30*time.Second, "all tabs open with one leader", func() (bool, string) {
+		lead = -1
+		note := ""
+		for i, tb := range tabs {
+			s := tb.snap()
+			note += fmt.Sprintf("[%d: %s leader=%v] ", i, s.State, s.Leader)
+			if s.State != "open" {
+				return false, note
+			}
+			if s.Leader {
+				if lead >= 0 {
+					return false, note
+				}
+				lead = i
+			}
+		}
+		return lead >= 0, note
+	})
+	return lead
+}
+
+// waitMetric waits until the gateway's series name equals want.
+func waitMetric(t *testing.T, g *gatewayProc, name string, want float64) {
+	t.Helper()
+	waitFor(t, 15*time.Second, fmt.Sprintf("%s = %v", name, want), func() (bool, string) {
+		v := g.metric(name)
+		return v == want, fmt.Sprint(v)
+	})
+}
+
+// series lists the gateway's non-zero series whose name contains part.
+func (g *gatewayProc) series(part string) string {
+	g.t.Helper()
+	resp, err := http.Get(g.url("/metrics"))
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out []string
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.Contains(line, part) && !strings.HasSuffix(line, " 0") {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// tabsPing replaces the harness's 1 s ping for the tab tests, which count
+// connections: with a dozen tabs loading on a busy 2-core machine, a
+// 2.5 s silence watchdog could drop and reopen a connection (a count off
+// by one) while no tab did anything wrong.
+const tabsPing = "REALTIME_PING_INTERVAL=10s"
+
+func seqRange(from, to int64) []int64 {
+	out := make([]int64, 0, to-from+1)
+	for n := from; n <= to; n++ {
+		out = append(out, n)
+	}
+	return out
+}
