@@ -64,6 +64,19 @@ func TestRender(t *testing.T) {
 			kinds: []string{"apps/v1 Deployment", "policy/v1 PodDisruptionBudget", "v1 Secret", "v1 Service"},
 			check: func(t *testing.T, m manifest) {
 				wantEnv(t, m, "REDIS_CLUSTER_ADDRS", "redis-0:6379,redis-1:6379")
+				if _, set := env(m.gateway(t))["REALTIME_REDIS_PUBSUB"]; set {
+					t.Error("pubsub auto (the default) should leave REALTIME_REDIS_PUBSUB unset")
+				}
+			},
+		},
+		{
+			name: "cluster mode, classic pub/sub",
+			values: func(*testing.T) map[string]any {
+				return with(kv{"redis": kv{"cluster": kv{"addrs": []any{"redis-0:6379"}, "pubsub": "classic"}}})
+			},
+			kinds: []string{"apps/v1 Deployment", "policy/v1 PodDisruptionBudget", "v1 Secret", "v1 Service"},
+			check: func(t *testing.T, m manifest) {
+				wantEnv(t, m, "REALTIME_REDIS_PUBSUB", "classic")
 			},
 		},
 		{

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // chromiumPath is Debian's Chromium.
@@ -151,7 +152,7 @@ func (p *page) snap() snapshot {
 func (p *page) waitUntil(what string, cond func(snapshot) bool) snapshot {
 	p.t.Helper()
 	var s snapshot
-	waitFor(p.t, 30*time.Second, what, func() (bool, string) {
+	testutil.EventuallyNote(p.t, 30*time.Second, what, func() (bool, string) {
 		s = p.snap()
 		return cond(s), s.summary()
 	})

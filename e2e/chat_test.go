@@ -10,6 +10,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // chatToken mints a token for org that may publish to the chat service.
@@ -42,7 +43,7 @@ func TestBrowserPublishesChat(t *testing.T) {
 	if err := json.Unmarshal(s.Events[0].Data, &d); err != nil || d.User != "e2e-user" || d.Room != "frontdesk" || d.Data.Text != "towels for 12" || s.Events[0].Type != "message" {
 		t.Fatalf("chat event %+v (%s)", d, s.Events[0].Data)
 	}
-	waitFor(t, 5*time.Second, "publish promises settled", func() (bool, string) {
+	testutil.EventuallyNote(t, 5*time.Second, "publish promises settled", func() (bool, string) {
 		published := evalIn(p, chromedp.Evaluate[float64]("h.published || 0"))
 		refused := evalIn(p, chromedp.Evaluate[string]("h.refused || ''"))
 		return published == 1 && refused == "publish_not_allowed", fmt.Sprintf("seq %v, refused %q", published, refused)
@@ -59,7 +60,7 @@ func TestBrowserPublishUnconfirmedOnClose(t *testing.T) {
 	// close() runs in the same task as the send: the answer cannot come first.
 	p.eval(`h.rt.publish('chat', 'frontdesk', {text: 'x'}).then(() => { h.unconfirmed = 'resolved'; }, (e) => { h.unconfirmed = e.code; }); h.rt.close()`)
 	var code string
-	waitFor(t, 5*time.Second, "the publish promise settled", func() (bool, string) {
+	testutil.EventuallyNote(t, 5*time.Second, "the publish promise settled", func() (bool, string) {
 		code = evalIn(p, chromedp.Evaluate[string]("h.unconfirmed || ''"))
 		return code != "", ""
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // openDemo starts a gateway with the demo page (REALTIME_DEMO=true) and
@@ -29,7 +30,7 @@ func openDemo(t *testing.T, extra ...string) (*gatewayProc, *page) {
 // waitText waits for the text of the element sel to contain want.
 func (p *page) waitText(sel, want string) {
 	p.t.Helper()
-	waitFor(p.t, 30*time.Second, sel+" showing "+want, func() (bool, string) {
+	testutil.EventuallyNote(p.t, 30*time.Second, sel+" showing "+want, func() (bool, string) {
 		got := evalIn(p, chromedp.TextContent(chromedp.CSS(sel)))
 		return strings.Contains(got, want), got
 	})

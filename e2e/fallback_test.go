@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // (d) With the rollout at 0% the gateway answers the WebSocket handshake
@@ -37,7 +38,7 @@ func TestBrowserFallsBackToLongPoll(t *testing.T) {
 	p.waitSeqs(1, 2, 3)
 	// Let at least one WebSocket retry be turned away meanwhile.
 	before := g.metric(`realtime_fallbacks_total{reason="percent"}`)
-	waitFor(t, 10*time.Second, "a refused WebSocket retry", func() (bool, string) {
+	testutil.EventuallyNote(t, 10*time.Second, "a refused WebSocket retry", func() (bool, string) {
 		return g.metric(`realtime_fallbacks_total{reason="percent"}`) > before, ""
 	})
 	publishTicks(g, org, 4)

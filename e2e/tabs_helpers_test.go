@@ -3,13 +3,14 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // tab is one page of a shared browser: tabs of one browser share the
@@ -54,7 +55,7 @@ func openTabs(t *testing.T, browser context.Context, g *gatewayProc, n int, opts
 func leaderOf(t *testing.T, tabs []*tab) int {
 	t.Helper()
 	lead := -1
-	waitFor(t, 30*time.Second, "all tabs open with one leader", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "all tabs open with one leader", func() (bool, string) {
 		lead = -1
 		note := ""
 		for i, tb := range tabs {
@@ -78,27 +79,32 @@ func leaderOf(t *testing.T, tabs []*tab) int {
 // waitMetric waits until the gateway's series name equals want.
 func waitMetric(t *testing.T, g *gatewayProc, name string, want float64) {
 	t.Helper()
-	waitFor(t, 15*time.Second, fmt.Sprintf("%s = %v", name, want), func() (bool, string) {
+	testutil.EventuallyNote(t, 15*time.Second, fmt.Sprintf("%s = %v", name, want), func() (bool, string) {
 		v := g.metric(name)
 		return v == want, fmt.Sprint(v)
 	})
 }
 
-// series lists the gateway's non-zero series whose name contains part.
+// series lists the gateway's non-zero series whose name contains part,
+// for failure messages.
 func (g *gatewayProc) series(part string) string {
-	g.t.Helper()
-	resp, err := http.Get(g.url("/metrics"))
+	g.mu.Lock()
+	n := g.node
+	g.mu.Unlock()
+	if n == nil {
+		return "the gateway is not running"
+	}
+	m, err := n.Metrics()
 	if err != nil {
 		return err.Error()
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	var out []string
-	for line := range strings.SplitSeq(string(b), "\n") {
-		if strings.Contains(line, part) && !strings.HasSuffix(line, " 0") {
-			out = append(out, line)
+	for name, v := range m {
+		if strings.Contains(name, part) && v != 0 {
+			out = append(out, fmt.Sprintf("%s %v", name, v))
 		}
 	}
+	sort.Strings(out)
 	return strings.Join(out, "; ")
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // Three tabs of one browser with the same options hold one WebSocket
@@ -91,7 +92,7 @@ func TestTabsForwardRequests(t *testing.T) {
 	waitMetric(t, g, "realtime_connections_active", 1)
 
 	f.eval(`h.rt.publish('chat', 'frontdesk', {text: 'from a follower'}).then((seq) => { h.published = seq; }, (e) => { h.published = e.code; })`)
-	waitFor(t, 10*time.Second, "the follower's publish to resolve", func() (bool, string) {
+	testutil.EventuallyNote(t, 10*time.Second, "the follower's publish to resolve", func() (bool, string) {
 		v := evalIn(f.page, chromedp.Evaluate[any]("h.published"))
 		return v == float64(1), fmt.Sprint(v)
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // verifier signs and checks tokens with the gateways' secret.
@@ -56,7 +57,7 @@ func TestBrowserTokenRefresh(t *testing.T) {
 		t.Fatalf("the stale token did not make the first connection: %s", s.summary())
 	}
 	v := verifier(t)
-	waitFor(t, 15*time.Second, "the stale token to expire", func() (bool, string) {
+	testutil.EventuallyNote(t, 15*time.Second, "the stale token to expire", func() (bool, string) {
 		_, err := v.Verify(stale)
 		return err != nil, "still valid"
 	})

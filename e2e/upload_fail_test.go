@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // Uploads the server refuses reject their promise with the server's code
@@ -34,7 +35,7 @@ func TestBrowserUploadRejected(t *testing.T) {
 
 	// Abort an upload the server has named and is waiting on.
 	p.eval("h.pace = -1; startUpload('abort', makeFile(700000, 4, 'report.csv', 'text/csv'))")
-	waitFor(t, 30*time.Second, "upload.ready of the upload to abort", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "upload.ready of the upload to abort", func() (bool, string) {
 		s = p.upload("abort")
 		return s.readyFor("report.csv") != "", s.summary()
 	})
@@ -102,7 +103,7 @@ func TestBrowserUploadAbortWhileDisconnected(t *testing.T) {
 	g, p, tok := openUploadPage(t)
 
 	p.eval("h.pace = -1; startUpload('doc', makeFile(700000, 8, 'draft.pdf', 'application/pdf'))")
-	waitFor(t, 30*time.Second, "upload.ready", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "upload.ready", func() (bool, string) {
 		s := p.upload("doc")
 		return s.readyFor("draft.pdf") != "", s.summary()
 	})
@@ -133,7 +134,7 @@ func TestBrowserUploadFileChangedOnDisk(t *testing.T) {
 	p.eval(`document.body.insertAdjacentHTML('beforeend', '<input id="file" type="file">')`)
 	p.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path}))
 	p.eval("h.holdHash = true; startUpload('doc', document.getElementById('file').files[0])")
-	waitFor(t, 30*time.Second, "the file hashed", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "the file hashed", func() (bool, string) {
 		return evalIn(p, chromedp.Evaluate[bool]("!!h.releaseHash")), "hashing"
 	})
 	// Saved again while the client hashed: new bytes, a later mtime.

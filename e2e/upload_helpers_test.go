@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // uploadJS (testdata/upload.js) is loaded after harness.js, before the
@@ -89,7 +90,7 @@ func (p *page) upload(key string) uploadSnap {
 func (p *page) waitUpload(key string) uploadSnap {
 	p.t.Helper()
 	var s uploadSnap
-	waitFor(p.t, 60*time.Second, "upload "+key+" to settle", func() (bool, string) {
+	testutil.EventuallyNote(p.t, 60*time.Second, "upload "+key+" to settle", func() (bool, string) {
 		s = p.upload(key)
 		return s.Result != nil || s.Error != nil, s.summary()
 	})
@@ -252,7 +253,7 @@ func (s uploadSnap) readyFor(name string) string {
 func (p *page) waitAborted(key, name string) string {
 	p.t.Helper()
 	var id string
-	waitFor(p.t, 30*time.Second, "upload.aborted for "+name, func() (bool, string) {
+	testutil.EventuallyNote(p.t, 30*time.Second, "upload.aborted for "+name, func() (bool, string) {
 		s := p.upload(key)
 		id = s.readyFor(name)
 		for _, f := range ofType(s.Frames, "upload.aborted") {

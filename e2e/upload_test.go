@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // A 3 MB document uploaded from the page: the promise resolves with the
@@ -70,7 +71,7 @@ func TestBrowserUploadResumesAfterGatewayKill(t *testing.T) {
 	p.eval("h.pace = 100; h.stallOnProgress = true")
 	p.eval(fmt.Sprintf("startUpload('doc', makeFile(%d, %d, 'scan.png', 'image/png'))", size, seed))
 	var s uploadSnap
-	waitFor(t, 30*time.Second, "a progress report, then the stall", func() (bool, string) {
+	testutil.EventuallyNote(t, 30*time.Second, "a progress report, then the stall", func() (bool, string) {
 		s = p.upload("doc")
 		return len(s.Progress) > 0 || s.Result != nil || s.Error != nil, s.summary()
 	})

@@ -1,14 +1,13 @@
 package e2e
 
 import (
-	"bytes"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // (g) The protocol as a person meets it with the real wscat CLI: connect
@@ -28,7 +27,7 @@ func TestWscatProtocol(t *testing.T) {
 	wscat := "wscat -c 'ws://" + g.addr + "/v2/realtime/stream?access_token=" + tok + "'" +
 		` -x '{"services":["finance"],"version":1}' -w 3`
 	cmd := exec.Command("script", "-qc", wscat, "/dev/null")
-	var out lockedBuffer
+	var out testutil.LockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start wscat: %v", err)
@@ -40,7 +39,7 @@ func TestWscatProtocol(t *testing.T) {
 		<-done
 	})
 
-	waitFor(t, 10*time.Second, "the ack in wscat's output", func() (bool, string) {
+	testutil.EventuallyNote(t, 10*time.Second, "the ack in wscat's output", func() (bool, string) {
 		return strings.Contains(out.String(), `"type":"ack"`), out.String()
 	})
 	g.publish(org, "finance", "invoice.paid", map[string]string{"id": "inv_wscat"})
@@ -62,22 +61,4 @@ func TestWscatProtocol(t *testing.T) {
 			t.Errorf("wscat output lacks %s\noutput:\n%s", want, got)
 		}
 	}
-}
-
-// lockedBuffer collects a process's output while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

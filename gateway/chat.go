@@ -3,9 +3,9 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"strconv"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -65,7 +65,7 @@ func (c *conn) publisher() chan<- publishJob {
 func (c *conn) publish(msg []byte) {
 	var p clientPublish
 	if err := json.Unmarshal(msg, &p); err != nil {
-		c.sendPublishError("", "bad_publish", "publish is not valid JSON: "+jsonProblem(err))
+		c.sendPublishError("", "bad_publish", "publish is not valid JSON: "+message.JSONProblem(err))
 		return
 	}
 	switch {
@@ -80,7 +80,7 @@ func (c *conn) publish(msg []byte) {
 	case !c.claims.MayPublish(p.Service):
 		c.s.metrics.clientPublishes["not_allowed"].Inc()
 		c.sendPublishError(p.ID, "publish_not_allowed", "the token may not publish to "+p.Service)
-	case !c.s.pubRate.allowKey(c.org+"\x00"+c.user, time.Now()):
+	case !c.s.publishRate.Allow(c.org+"\x00"+c.user, time.Now()):
 		c.s.metrics.clientPublishes["rate_limited"].Inc()
 		c.sendPublishError(p.ID, "rate_limited", "too many publishes; slow down")
 	default:
@@ -131,7 +131,7 @@ func (s *Server) appendClientPublish(ctx context.Context, j publishJob) {
 		return
 	}
 	s.metrics.clientPublishes["ok"].Inc()
-	j.c.send(controlFrameText([]byte(`{"type":"published","id":` + strconv.Quote(j.id) + `,"seq":` + strconv.FormatInt(seq, 10) + `}`)))
+	j.c.SendText(message.Published(j.id, seq))
 }
 
 func publishProblem(err error) string {
@@ -141,14 +141,8 @@ func publishProblem(err error) string {
 	return "event log unavailable"
 }
 
-// publishError is the error frame of a client publish: the usual error
-// message plus the publish's id, so the client can match it.
-type publishError struct {
-	errorMessage
-	ID string `json:"id,omitempty"`
-}
-
+// sendPublishError is the error message of a client publish: the usual
+// error plus the publish's id, so the client can match it.
 func (c *conn) sendPublishError(id, code, msg string) {
-	b, _ := json.Marshal(publishError{errorMessage{Type: "error", Code: code, Message: msg}, id})
-	c.send(controlFrameText(b))
+	c.SendText(message.Problem{Code: code, Message: msg, ID: id}.Bytes())
 }

@@ -3,6 +3,8 @@ package gateway
 import (
 	"net"
 	"time"
+
+	"github.com/rtgw/realtime/gateway/message"
 )
 
 // closeWith starts a graceful close: an error frame (for error codes), then
@@ -37,10 +39,10 @@ func (c *conn) queueCloseLocked(d *Disconnect) {
 	switch d.Code {
 	case CloseNormal, CloseGoingAway:
 	case CloseFallback:
-		f := controlFrameText(fallbackPayload(d.Message))
+		f := controlFrameText(message.Fallback(d.Message))
 		c.out.push(f, len(f.plain))
 	default:
-		f := controlFrameText(errorPayload(d.Code.String(), d.Message))
+		f := controlFrameText(message.Error(d.Code.String(), d.Message))
 		c.out.push(f, len(f.plain))
 	}
 	f := closeFrame(d.Code, d.Message)
@@ -94,16 +96,16 @@ func (c *conn) destroy() {
 	c.rdesc.Remove()
 	c.wdesc.Remove()
 	_ = c.nc.Close()
-	c.detachUploads()
+	c.s.uploads.Detach(c)
 	c.s.reg.remove(c)
 	if c.counted {
-		c.s.limits.release(c.org, c.user)
+		c.s.limits.Release(c.org, c.user)
 	}
 	if present {
 		c.s.presenceChange(c, -1)
 	}
 	if tail != nil {
-		tail.leave(c, services)
+		tail.unsubscribe(c, services)
 	}
 	c.s.metrics.active.Dec()
 	if e := c.s.log.Debug(); e.Enabled() {

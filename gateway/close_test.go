@@ -15,6 +15,7 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/rtgw/realtime/internal/auth"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 func TestCloseCodes(t *testing.T) {
@@ -64,7 +65,7 @@ func TestCloseCodes(t *testing.T) {
 		{name: "handshake negative lastSeq", token: good, code: CloseBadHandshake, send: func(c *wstest.Client) {
 			c.Send(map[string]any{"services": []string{"a"}, "lastSeq": -4})
 		}},
-		{name: "no handshake in time", token: good, code: CloseHandshakeTimout},
+		{name: "no handshake in time", token: good, code: CloseHandshakeTimeout},
 		{name: "message too big", token: good, code: CloseMessageTooBig, send: func(c *wstest.Client) {
 			c.SendRaw(bytes.Repeat([]byte("x"), 4096))
 		}},
@@ -90,7 +91,7 @@ func TestCloseCodes(t *testing.T) {
 			}
 		})
 	}
-	waitFor(t, 5*time.Second, "all connections closed", func() bool { return h.srv.reg.len() == 0 })
+	testutil.Eventually(t, 5*time.Second, "all connections closed", func() bool { return h.srv.reg.len() == 0 })
 }
 
 func TestAuthorizationHeaderAccepted(t *testing.T) {
@@ -122,7 +123,7 @@ func TestClientCloseIsAnswered(t *testing.T) {
 	if m := c.Next(5 * time.Second); m.Type != "close" || m.CloseCode != 1000 {
 		t.Fatalf("got %+v, want close 1000", m)
 	}
-	waitFor(t, 5*time.Second, "connection unregistered", func() bool { return h.srv.reg.len() == 0 })
+	testutil.Eventually(t, 5*time.Second, "connection unregistered", func() bool { return h.srv.reg.len() == 0 })
 }
 
 // algNoneToken is an unsigned token claiming alg "none".

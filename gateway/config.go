@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/auth"
 )
 
@@ -107,9 +108,11 @@ type Config struct {
 	// MaxPublishBytes caps a publish request body. Default 1 MiB.
 	MaxPublishBytes int64
 
-	// Uploads configures document uploads; a nil Uploads.Storage disables
-	// them (every upload message is answered with upload_disabled).
-	Uploads UploadConfig
+	// Uploads configures document uploads (package upload); a nil
+	// Uploads.Storage disables them (every upload message is answered with
+	// upload_disabled). A nil Uploads.State is filled in with Log when Log
+	// implements upload.State (store.Log does).
+	Uploads upload.Config
 }
 
 // errConfig is wrapped by every configuration error.
@@ -169,8 +172,8 @@ func (c *Config) setDefaults() error {
 	if c.MaxPublishBytes <= 0 {
 		c.MaxPublishBytes = 1 << 20
 	}
-	if err := c.Uploads.setDefaults(c.Log); err != nil {
-		return err
+	if st, ok := c.Log.(upload.State); ok && c.Uploads.State == nil {
+		c.Uploads.State = st
 	}
 	if c.ReplayPageSize > 1000 {
 		return fmt.Errorf("%w: ReplayPageSize %d over 1000", errConfig, c.ReplayPageSize)

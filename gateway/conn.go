@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/internal/netpoll"
 )
@@ -63,14 +64,8 @@ type conn struct {
 
 	partialSince atomic.Int64 // unix nanos when partial became non-empty, 0 if empty (read by the sweep)
 
-	// Uploads this connection feeds (upload_conn.go).
-	upMu       sync.Mutex
-	uploads    []*upload    // caller holds upMu
-	upClosed   bool         // the connection closed: attach no more; caller holds upMu
-	parked     bool         // reads stopped until storage catches up; caller holds upMu
-	upActive   atomic.Int32 // len(uploads), read by the reader without upMu
-	upEver     atomic.Bool  // an upload was attached once: chunk-sized binary messages allowed
-	upBuffered atomic.Int64 // chunk bytes received and not yet stored
+	gate    readGate     // pauses reads while uploads store what arrived (readgate.go)
+	uploads upload.Feeds // the uploads this connection feeds; used by package upload only
 
 	mu         sync.Mutex
 	state      connState     // caller holds mu
@@ -110,3 +105,19 @@ func (h readHandler) Ready() { h.c.s.readers.push(h.c) }
 type writeHandler struct{ c *conn }
 
 func (h writeHandler) Ready() { h.c.s.writers.push(h.c) }
+
+// Org, User, SendText and Uploads, with Hold, Release and AllowBinary
+// (readgate.go), are what package upload sees of a connection
+// (upload.Conn).
+
+// Org is the token's org.
+func (c *conn) Org() string { return c.org }
+
+// User is the token's user.
+func (c *conn) User() string { return c.user }
+
+// SendText queues a one-off text message for this connection.
+func (c *conn) SendText(payload []byte) { c.send(controlFrameText(payload)) }
+
+// Uploads is the connection's upload state, owned by package upload.
+func (c *conn) Uploads() *upload.Feeds { return &c.uploads }

@@ -10,21 +10,26 @@ type CloseCode uint16
 // Close codes, with the error code string that the preceding error frame
 // carries.
 const (
-	CloseNormal          CloseCode = 1000
-	CloseGoingAway       CloseCode = 1001
-	CloseProtocolError   CloseCode = 1002
-	CloseInvalidPayload  CloseCode = 1007
-	CloseMessageTooBig   CloseCode = 1009
-	CloseInternalError   CloseCode = 1011
-	CloseServiceRestart  CloseCode = 1012
-	CloseSlowConsumer    CloseCode = 4013
-	CloseFallback        CloseCode = 4010
-	CloseTooManyConns    CloseCode = 4029
-	CloseUnauthorized    CloseCode = 4001
-	CloseForbidden       CloseCode = 4003
-	CloseBadHandshake    CloseCode = 4400
-	CloseHandshakeTimout CloseCode = 4408
+	CloseNormal           CloseCode = 1000
+	CloseGoingAway        CloseCode = 1001
+	CloseProtocolError    CloseCode = 1002
+	CloseInvalidPayload   CloseCode = 1007
+	CloseMessageTooBig    CloseCode = 1009
+	CloseInternalError    CloseCode = 1011
+	CloseServiceRestart   CloseCode = 1012
+	CloseSlowConsumer     CloseCode = 4013
+	CloseFallback         CloseCode = 4010
+	CloseTooManyConns     CloseCode = 4029
+	CloseUnauthorized     CloseCode = 4001
+	CloseForbidden        CloseCode = 4003
+	CloseBadHandshake     CloseCode = 4400
+	CloseHandshakeTimeout CloseCode = 4408
 )
+
+// CloseHandshakeTimout is the old, misspelt name of CloseHandshakeTimeout.
+//
+// Deprecated: use CloseHandshakeTimeout.
+const CloseHandshakeTimout = CloseHandshakeTimeout
 
 // String returns the machine-readable error code sent in the error frame.
 func (c CloseCode) String() string {
@@ -55,7 +60,7 @@ func (c CloseCode) String() string {
 		return "service_not_allowed"
 	case CloseBadHandshake:
 		return "bad_handshake"
-	case CloseHandshakeTimout:
+	case CloseHandshakeTimeout:
 		return "handshake_timeout"
 	}
 	return "close_" + strconv.Itoa(int(c))

@@ -8,14 +8,24 @@
 // connections on this node, the outbound queues and the close codes of the
 // protocol (docs/PROTOCOL.md).
 //
-// What it must never do: build a Redis key (that is package store, reached
-// through the EventLog interface), write to a socket from fan-out, block an
-// org's tail on a slow client, or take the org from anything but the token.
+// What it must never do: build a Redis key or import a Redis client (package
+// store is reached through the Log, Signals and PresenceStore interfaces of
+// eventlog.go), build a client message's JSON itself (package message does),
+// know how uploads work (package upload sees a connection through
+// upload.Conn; the core only lends it a read gate), write to a socket from
+// fan-out, block an org's tail on a slow client, or take the org from
+// anything but the token.
+//
+// Files: the org tail is tail*.go (tail.go its goroutine, tail_join.go
+// subscribing connections, tail_catchup.go reading the log, tail_fanout.go
+// and tail_signal.go delivering, tail_recent.go the fallback clients' ring);
+// a connection is conn.go, reader.go, readgate.go, inbound.go, write.go and
+// close.go; a client's join is session.go and replay.go.
 //
 // Usage:
 //
 //	srv, err := gateway.New(gateway.Config{
-//		Log:      gateway.StoreLog(log, redisClient, nil),
+//		Log:      gateway.StoreLog(log, nil),
 //		Verifier: verifier,
 //		APIKey:   apiKey,
 //	})

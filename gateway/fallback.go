@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -40,7 +41,7 @@ func (s *Server) parseFallback(r *http.Request) (fallbackRequest, *httpError) {
 	if s.draining.Load() {
 		return req, &httpError{http.StatusServiceUnavailable, "draining", "node is shutting down; connect to another"}
 	}
-	if !s.origins.allows(r) {
+	if !s.origins.Allows(r) {
 		s.metrics.originRefused.Inc()
 		return req, &httpError{http.StatusForbidden, "origin_not_allowed", "this origin may not connect"}
 	}
@@ -68,8 +69,11 @@ func (s *Server) parseFallback(r *http.Request) (fallbackRequest, *httpError) {
 		hs.LastSeq = &n
 	}
 	if _, err := checkHandshake(hs, s.cfg.MaxServices); err != nil {
-		d := err.(*Disconnect)
-		return req, &httpError{http.StatusBadRequest, d.Code.String(), d.Message}
+		code, msg := CloseBadHandshake.String(), err.Error()
+		if d, ok := errors.AsType[*Disconnect](err); ok {
+			code, msg = d.Code.String(), d.Message
+		}
+		return req, &httpError{http.StatusBadRequest, code, msg}
 	}
 	for _, svc := range hs.Services {
 		if !claims.Allows(svc) {
@@ -127,22 +131,6 @@ func (s *Server) readAfter(ctx context.Context, t *orgTail, pos int64, epoch str
 	return page.Events, v, nil
 }
 
-// appendFlatEvent writes one event as the fallback transports carry it:
-// {"seq":n,"service":"…","type":"…","data":…,"ts":"…"}.
-func appendFlatEvent(b []byte, ev store.Event) []byte {
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendInt(b, ev.Seq, 10)
-	b = append(b, `,"service":"`...)
-	b = append(b, ev.Service...)
-	b = append(b, `","type":"`...)
-	b = append(b, ev.Type...)
-	b = append(b, `","data":`...)
-	b = append(b, ev.Data...)
-	b = append(b, `,"ts":"`...)
-	b = appendTime(b, time.UnixMilli(ev.TS))
-	return append(b, `"}`...)
-}
-
 // tailFor attaches a fallback request to the org's tail, answering 503 when
 // the tail cannot start (Redis unreachable). The caller releases the tail.
 func (s *Server) tailFor(w http.ResponseWriter, org string) (*orgTail, bool) {
@@ -157,4 +145,19 @@ func (s *Server) tailFor(w http.ResponseWriter, org string) (*orgTail, bool) {
 
 func writeUnavailable(w http.ResponseWriter) {
 	writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
+}
+
+// waitChange blocks until ch closes, timeout passes, done closes, or the
+// server stops. It reports whether the tail moved.
+func (s *Server) waitChange(ch <-chan struct{}, timeout time.Duration, done <-chan struct{}) bool {
+	tm := time.NewTimer(timeout)
+	defer tm.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-tm.C:
+	case <-done:
+	case <-s.drain:
+	}
+	return false
 }

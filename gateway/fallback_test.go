@@ -3,6 +3,7 @@ package gateway
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/rtgw/realtime/internal/testutil"
 	"net/http"
 	"strings"
 	"testing"
@@ -66,7 +67,7 @@ func TestLongPoll(t *testing.T) {
 		_, r := h.poll(org, "services=finance&lastSeq=3&timeout=10")
 		done <- res{r, time.Now()}
 	}()
-	waitFor(t, 5*time.Second, "poll waiting on the tail", func() bool {
+	testutil.Eventually(t, 5*time.Second, "poll waiting on the tail", func() bool {
 		t := h.srv.hub.lookup(org)
 		if t == nil {
 			return false

@@ -6,24 +6,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
 // benchTail builds an org tail with n subscribed connections that have no
 // sockets: it measures fan-out itself (encode once, enqueue n times), not
 // the kernel.
-func benchTail(b *testing.B, n int) (*orgTail, []*conn) {
+func benchTail(b *testing.B, n int) (*orgTail, []*conn, *Server) {
 	s := &Server{metrics: newServerMetrics(), writers: newWorkQueue(linkWrite)}
 	s.cfg.OutboundQueueBytes = 1 << 20
 	s.cfg.CompressThreshold = 1024
-	s.hub = newHub(s)
+	s.hub = newHub(&tailEnv{cfg: &s.cfg, metrics: s.metrics}, s.spawn)
 	t := newOrgTail(s.hub, "bench")
 	conns := make([]*conn, n)
 	for i := range conns {
 		conns[i] = &conn{id: uint64(i), s: s, state: stateActive}
-		t.subscribeLocked(conns[i], []string{"finance"})
+		t.addSubscriberLocked(conns[i], []string{"finance"})
 	}
-	return t, conns
+	return t, conns, s
 }
 
 // drain plays the writer: it consumes every queued byte without I/O.
@@ -47,7 +48,7 @@ func benchEvent(seq int64, size int) store.Event {
 func BenchmarkFanout(b *testing.B) {
 	for _, n := range []int{1, 100, 10000} {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			t, conns := benchTail(b, n)
+			t, conns, s := benchTail(b, n)
 			batch := []store.Event{benchEvent(0, 200)}
 			// The writers lag by up to 16 events: queues hold a few
 			// frames, as on a busy node.
@@ -56,14 +57,14 @@ func BenchmarkFanout(b *testing.B) {
 				batch[0].Seq = int64(i + 1)
 				t.fanout(batch)
 			}
-			drain(t.h.s, conns)
+			drain(s, conns)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				batch[0].Seq = int64(i + 2*drainEvery + 1)
 				t.fanout(batch)
 				if i%drainEvery == 0 {
-					drain(t.h.s, conns)
+					drain(s, conns)
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/conn")
@@ -77,7 +78,7 @@ func BenchmarkFrameEncode(b *testing.B) {
 	var buf []byte
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		buf = appendEvents(buf[:0], evs)
+		buf = message.AppendEvents(buf[:0], evs)
 		_ = newFrame(buf, 1024)
 	}
 }
@@ -85,7 +86,7 @@ func BenchmarkFrameEncode(b *testing.B) {
 // BenchmarkCompressOnceVsPerConn: compressing a 4 KiB frame once and sharing
 // it, against compressing it for each of 100 connections.
 func BenchmarkCompressOnceVsPerConn(b *testing.B) {
-	payload := appendEvents(nil, []store.Event{benchEvent(1, 4096)})
+	payload := message.AppendEvents(nil, []store.Event{benchEvent(1, 4096)})
 	b.Run("once", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {

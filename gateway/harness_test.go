@@ -57,7 +57,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	cfg := Config{
-		Log:        StoreLog(h.log, h.rdb, nil),
+		Log:        StoreLog(h.log, nil),
 		Verifier:   h.verifier,
 		APIKey:     testAPIKey,
 		TailIdle:   200 * time.Millisecond,
@@ -122,16 +122,4 @@ func (h *harness) connect(org, user string, hs map[string]any) (*wstest.Client, 
 	c := wstest.Dial(h.t, h.wsURL+"?access_token="+h.token(org, user), wstest.Options{})
 	c.Send(hs)
 	return c, c.Expect("ack")
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

@@ -11,25 +11,9 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
-
-// rawFrame writes one client frame exactly as given (masked unless told).
-func rawFrame(t *testing.T, c *wstest.Client, fin bool, rsv byte, op ws.OpCode, masked bool, payload []byte) {
-	t.Helper()
-	h := ws.Header{Fin: fin, Rsv: rsv, OpCode: op, Length: int64(len(payload)), Masked: masked}
-	p := append([]byte(nil), payload...)
-	if masked {
-		h.Mask = ws.NewMask()
-		ws.Cipher(p, h.Mask, 0)
-	}
-	if err := ws.WriteHeader(c.NC, h); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.NC.Write(p); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // Frame-level conformance, after the Autobahn groups that apply to a
 // server that receives little: each case gets its exact close code and the
@@ -43,51 +27,51 @@ func TestFrameConformance(t *testing.T) {
 		code int // 0: no close expected, an ack instead
 	}{
 		{name: "fragmented handshake with a ping in between", code: 0, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, false, 0, ws.OpText, true, hs[:5])
-			rawFrame(t, c, true, 0, ws.OpPing, true, []byte("hi"))
-			rawFrame(t, c, false, 0, ws.OpContinuation, true, hs[5:10])
-			rawFrame(t, c, true, 0, ws.OpContinuation, true, hs[10:])
+			wstest.SendFrame(t, c, false, 0, ws.OpText, true, hs[:5])
+			wstest.SendFrame(t, c, true, 0, ws.OpPing, true, []byte("hi"))
+			wstest.SendFrame(t, c, false, 0, ws.OpContinuation, true, hs[5:10])
+			wstest.SendFrame(t, c, true, 0, ws.OpContinuation, true, hs[10:])
 		}},
 		{name: "ping payload over 125 bytes", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, 0, ws.OpPing, true, make([]byte, 126))
+			wstest.SendFrame(t, c, true, 0, ws.OpPing, true, make([]byte, 126))
 		}},
 		{name: "fragmented ping", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, false, 0, ws.OpPing, true, []byte("x"))
+			wstest.SendFrame(t, c, false, 0, ws.OpPing, true, []byte("x"))
 		}},
 		{name: "reserved bit 2", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, ws.Rsv(false, true, false), ws.OpText, true, hs)
+			wstest.SendFrame(t, c, true, ws.Rsv(false, true, false), ws.OpText, true, hs)
 		}},
 		{name: "compressed bit without deflate", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, ws.Rsv(true, false, false), ws.OpText, true, hs)
+			wstest.SendFrame(t, c, true, ws.Rsv(true, false, false), ws.OpText, true, hs)
 		}},
 		{name: "unknown data opcode", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, 0, ws.OpCode(0x3), true, hs)
+			wstest.SendFrame(t, c, true, 0, ws.OpCode(0x3), true, hs)
 		}},
 		{name: "unknown control opcode", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, 0, ws.OpCode(0xb), true, nil)
+			wstest.SendFrame(t, c, true, 0, ws.OpCode(0xb), true, nil)
 		}},
 		{name: "unmasked frame", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, 0, ws.OpText, false, hs)
+			wstest.SendFrame(t, c, true, 0, ws.OpText, false, hs)
 		}},
 		{name: "continuation without start", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, 0, ws.OpContinuation, true, hs)
+			wstest.SendFrame(t, c, true, 0, ws.OpContinuation, true, hs)
 		}},
 		{name: "new message inside a fragmented one", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, false, 0, ws.OpText, true, hs[:3])
-			rawFrame(t, c, true, 0, ws.OpText, true, hs)
+			wstest.SendFrame(t, c, false, 0, ws.OpText, true, hs[:3])
+			wstest.SendFrame(t, c, true, 0, ws.OpText, true, hs)
 		}},
 		{name: "invalid UTF-8 across fragments", code: 1007, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, false, 0, ws.OpText, true, []byte{'"', 0xe2, 0x82})
-			rawFrame(t, c, true, 0, ws.OpContinuation, true, []byte{0x28, '"'})
+			wstest.SendFrame(t, c, false, 0, ws.OpText, true, []byte{'"', 0xe2, 0x82})
+			wstest.SendFrame(t, c, true, 0, ws.OpContinuation, true, []byte{0x28, '"'})
 		}},
 		{name: "close with an invalid code", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, 0, ws.OpClose, true, []byte{0x03, 0xe7}) // 999
+			wstest.SendFrame(t, c, true, 0, ws.OpClose, true, []byte{0x03, 0xe7}) // 999
 		}},
 		{name: "close with a one-byte payload", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, 0, ws.OpClose, true, []byte{0x03})
+			wstest.SendFrame(t, c, true, 0, ws.OpClose, true, []byte{0x03})
 		}},
 		{name: "close with invalid UTF-8 reason", code: 1002, send: func(t *testing.T, c *wstest.Client) {
-			rawFrame(t, c, true, 0, ws.OpClose, true, []byte{0x03, 0xe8, 0xff})
+			wstest.SendFrame(t, c, true, 0, ws.OpClose, true, []byte{0x03, 0xe8, 0xff})
 		}},
 		{name: "64-bit length with the top bit set", code: 1002, send: func(t *testing.T, c *wstest.Client) {
 			c.NC.Write([]byte{0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4})
@@ -134,7 +118,7 @@ func TestSlowlorisDoesNotStarveReaders(t *testing.T) {
 	if el := time.Since(start); el > time.Second {
 		t.Fatalf("a normal handshake took %v behind trickling peers", el)
 	}
-	waitFor(t, readFrameTimeout+2*time.Second, "tricklers cut off", func() bool {
+	testutil.Eventually(t, readFrameTimeout+2*time.Second, "tricklers cut off", func() bool {
 		return h.srv.metrics.partialFrames.Get() >= 4
 	})
 }

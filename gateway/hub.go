@@ -10,14 +10,15 @@ import (
 // that has at least one connection on this node, whatever the number of
 // connections. It routes the event log's notifications to the right tail.
 type hub struct {
-	s             *Server
+	env           *tailEnv
+	spawn         func(func()) // runs a goroutine the server waits for at shutdown
 	mu            sync.RWMutex
 	tails         map[string]*orgTail      // caller holds mu
 	unsubscribing map[string]chan struct{} // org → closed when its UNSUBSCRIBE is sent; caller holds mu
 }
 
-func newHub(s *Server) *hub {
-	return &hub{s: s, tails: make(map[string]*orgTail), unsubscribing: make(map[string]chan struct{})}
+func newHub(env *tailEnv, spawn func(func())) *hub {
+	return &hub{env: env, spawn: spawn, tails: make(map[string]*orgTail), unsubscribing: make(map[string]chan struct{})}
 }
 
 // acquire returns the org's tail, starting it if needed, with a reference
@@ -30,8 +31,8 @@ func (h *hub) acquire(org string) *orgTail {
 		t = newOrgTail(h, org)
 		t.after = h.unsubscribing[org]
 		h.tails[org] = t
-		h.s.metrics.tails.Inc()
-		h.s.spawn(t.run)
+		h.env.metrics.tails.Inc()
+		h.spawn(t.run)
 	}
 	t.mu.Lock()
 	t.refs++
@@ -58,15 +59,15 @@ func (h *hub) remove(t *orgTail) bool {
 	}
 	t.stopped = true
 	delete(h.tails, t.org)
-	h.s.metrics.tails.Dec()
+	h.env.metrics.tails.Dec()
 	// The UNSUBSCRIBE is a network write (a dial, while Redis is down), so
 	// it runs without the hub's lock. A tail acquired for the same org in
 	// the meantime waits for it (unsubscribing) before its own SUBSCRIBE,
 	// or the two could cross and leave the new tail deaf.
 	done := make(chan struct{})
 	h.unsubscribing[t.org] = done
-	h.s.spawn(func() {
-		_ = h.s.feed.Unsubscribe(t.org)
+	h.spawn(func() {
+		_ = h.env.feed.Unsubscribe(t.org)
 		h.mu.Lock()
 		// Only our own entry: a later tail of the org may have been
 		// removed meanwhile and registered its own UNSUBSCRIBE here.
@@ -97,7 +98,7 @@ func (h *hub) onEvent(org, epoch string, ev store.Event) {
 	select {
 	case t.inbox <- notification{epoch: epoch, ev: ev}:
 	default:
-		h.s.metrics.inboxOverflows.Inc()
+		h.env.metrics.inboxOverflows.Inc()
 		t.poke()
 	}
 }
@@ -132,6 +133,6 @@ func (h *hub) onEphemeral(org string, e store.Ephemeral) {
 	select {
 	case t.inbox <- notification{eph: &e}:
 	default:
-		h.s.metrics.inboxOverflows.Inc()
+		h.env.metrics.inboxOverflows.Inc()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/rtgw/realtime/internal/wstest"
 
 	"fmt"
+	"github.com/rtgw/realtime/internal/testutil"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -98,7 +99,7 @@ func TestIdleConnectionsCostNoGoroutines(t *testing.T) {
 	for _, c := range clients {
 		c.Expect("ack")
 	}
-	waitFor(t, 10*time.Second, "http handler goroutines to exit", func() bool {
+	testutil.Eventually(t, 10*time.Second, "http handler goroutines to exit", func() bool {
 		return runtime.NumGoroutine()-before < 50
 	})
 	after := runtime.NumGoroutine()
@@ -119,7 +120,7 @@ func TestDeadPeerClosedWithinTwoIntervals(t *testing.T) {
 	// A peer that never answers: we just stop reading (no pongs). The
 	// last frame it sent was the handshake, just before start.
 	start := time.Now()
-	waitFor(t, 5*time.Second, "dead peer closed", func() bool { return h.srv.reg.len() == 0 })
+	testutil.Eventually(t, 5*time.Second, "dead peer closed", func() bool { return h.srv.reg.len() == 0 })
 	// By design: silence over 1.5 intervals, checked every interval/4, so
 	// at most 1.75 intervals; 250ms more is scheduling slack on a loaded box.
 	if el := time.Since(start); el > 2*interval+250*time.Millisecond {

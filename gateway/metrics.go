@@ -8,6 +8,7 @@ import (
 
 	"github.com/VictoriaMetrics/metrics"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/rollout"
 )
 
@@ -19,7 +20,7 @@ const metricsPrefix = "realtime_"
 var allCloseCodes = []CloseCode{
 	CloseNormal, CloseGoingAway, CloseProtocolError, CloseInvalidPayload,
 	CloseMessageTooBig, CloseInternalError, CloseServiceRestart, CloseSlowConsumer,
-	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimout,
+	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimeout,
 	CloseFallback, CloseTooManyConns,
 }
 
@@ -55,7 +56,6 @@ type serverMetrics struct {
 	clientPublishes map[string]*metrics.Counter         // by result; read-only after init
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
 	rejects         map[CloseCode]*metrics.Counter      // read-only after init
-	uploads         *uploadMetrics
 }
 
 func newServerMetrics() *serverMetrics {
@@ -91,7 +91,6 @@ func newServerMetrics() *serverMetrics {
 		clientPublishes: make(map[string]*metrics.Counter),
 		closes:          make(map[CloseCode]*metrics.Counter),
 		rejects:         make(map[CloseCode]*metrics.Counter),
-		uploads:         newUploadMetrics(s),
 	}
 	for _, code := range allCloseCodes {
 		label := `{code="` + strconv.Itoa(int(code)) + `",reason="` + code.String() + `"}`
@@ -179,5 +178,5 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, errorMessage{Type: "error", Code: code, Message: msg})
+	writeJSON(w, status, message.Problem{Type: "error", Code: code, Message: msg})
 }

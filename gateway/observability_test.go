@@ -1,19 +1,18 @@
 package gateway
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -37,13 +36,13 @@ func TestRedactURL(t *testing.T) {
 
 // Debug logs carry connection open/close, never the token.
 func TestLogsNeverCarryTheToken(t *testing.T) {
-	var buf syncBuf
+	var buf testutil.LockedBuffer
 	logger := zerolog.New(&buf).Level(zerolog.DebugLevel)
 	h := newHarness(t, harnessOpts{cfg: func(c *Config) { c.Logger = &logger }})
 	tok := h.token("logs", "u1")
 	c, _ := h.connect("logs", "u1", map[string]any{"services": []string{"s"}})
 	c.NC.Close()
-	waitFor(t, 5*time.Second, "close logged", func() bool { return strings.Contains(buf.String(), "connection closed") })
+	testutil.Eventually(t, 5*time.Second, "close logged", func() bool { return strings.Contains(buf.String(), "connection closed") })
 	out := buf.String()
 	if strings.Contains(out, tok) || strings.Contains(out, tok[strings.LastIndex(tok, ".")+1:]) {
 		t.Fatalf("token in logs:\n%s", out)
@@ -53,23 +52,6 @@ func TestLogsNeverCarryTheToken(t *testing.T) {
 			t.Fatalf("logs lack %s:\n%s", want, out)
 		}
 	}
-}
-
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // metricValue reads one series from the Prometheus text.
@@ -97,8 +79,8 @@ func TestPrometheusMetricsMove(t *testing.T) {
 	c2.Events(2)
 	bad := wstest.Dial(t, h.wsURL+"?access_token=nope", wstest.Options{})
 	bad.ExpectClose(4001)
-	waitFor(t, 5*time.Second, "rejected connection gone", func() bool { return h.srv.reg.len() == 2 })
-	waitFor(t, 5*time.Second, "deliveries counted", func() bool { return h.srv.metrics.delivered.Get() >= 4 })
+	testutil.Eventually(t, 5*time.Second, "rejected connection gone", func() bool { return h.srv.reg.len() == 2 })
+	testutil.Eventually(t, 5*time.Second, "deliveries counted", func() bool { return h.srv.metrics.delivered.Get() >= 4 })
 
 	resp, err := http.Get(h.http.URL + "/metrics")
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -95,24 +96,10 @@ func pollWait(v string) (time.Duration, *httpError) {
 // seq is the position to send as lastSeq next time (it may be past the last
 // event listed when other services' events were skipped).
 func (s *Server) writePoll(w http.ResponseWriter, evs []store.Event, seq int64, epoch string, recovered *bool) {
-	b := make([]byte, 0, 256+len(evs)*256)
-	b = append(b, `{"events":[`...)
-	for i, ev := range evs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		sanitizeEvent(&ev)
-		b = appendFlatEvent(b, ev)
+	for i := range evs { // the caller's copies: the ring keeps its own
+		sanitizeEvent(&evs[i])
 	}
-	b = append(b, `],"seq":`...)
-	b = strconv.AppendInt(b, seq, 10)
-	b = append(b, `,"epoch":`...)
-	b = strconv.AppendQuote(b, epoch)
-	if recovered != nil {
-		b = append(b, `,"recovered":`...)
-		b = strconv.AppendBool(b, *recovered)
-	}
-	b = append(b, "}\n"...)
+	b := message.Poll(evs, seq, epoch, recovered)
 	s.metrics.delivered.Add(len(evs))
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"hash/maphash"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
@@ -199,13 +198,4 @@ func (s *Server) handlePresence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"room": room, "users": users})
-}
-
-// presenceFrame is the payload of a presence signal.
-func presenceFrame(e store.Ephemeral) []byte {
-	verb := "join"
-	if e.Kind == "presence.leave" {
-		verb = "leave"
-	}
-	return []byte(`{"type":"presence","room":` + strconv.Quote(e.Room) + `,"` + verb + `":` + strconv.Quote(e.User) + `}`)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -91,7 +92,7 @@ func TestPresenceJoinLeave(t *testing.T) {
 
 	bob, _ := h.connect(org, "bob", room)
 	untilPresence(t, alice, "join", "bob")
-	waitFor(t, 5*time.Second, "three present", func() bool { return len(h.presence(org, "frontdesk")) == 3 })
+	testutil.Eventually(t, 5*time.Second, "three present", func() bool { return len(h.presence(org, "frontdesk")) == 3 })
 	if got := h.presence(org, "frontdesk"); got[0] != "alice" || got[1] != "bob" || got[2] != "twice" {
 		t.Fatalf("presence %v", got)
 	}
@@ -100,7 +101,7 @@ func TestPresenceJoinLeave(t *testing.T) {
 	}
 	bob.NC.Close()
 	untilPresence(t, alice, "leave", "bob")
-	waitFor(t, 5*time.Second, "bob gone", func() bool { return len(h.presence(org, "frontdesk")) == 2 })
+	testutil.Eventually(t, 5*time.Second, "bob gone", func() bool { return len(h.presence(org, "frontdesk")) == 2 })
 
 	// Alice has seen bob leave, so every presence frame of his join and
 	// leave is queued on this node ahead of events published now.

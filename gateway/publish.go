@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/rtgw/realtime/store"
 )
@@ -103,12 +104,12 @@ func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishR
 		return req, nil, errors.New(`"events" is empty`)
 	}
 	if len(evs) > store.MaxBatch {
-		return req, nil, errors.New(`"events" has more than ` + itoa(store.MaxBatch) + ` events`)
+		return req, nil, errors.New(`"events" has more than ` + strconv.Itoa(store.MaxBatch) + ` events`)
 	}
 	inputs := make([]store.Input, 0, len(evs))
 	for i, ev := range evs {
 		if err := checkPublishEvent(ev); err != nil {
-			return req, nil, errors.New("event " + itoa(i) + ": " + err.Error())
+			return req, nil, errors.New("event " + strconv.Itoa(i) + ": " + err.Error())
 		}
 		inputs = append(inputs, store.Input{Service: ev.Service, Type: ev.Type, Data: ev.Data})
 	}
@@ -125,11 +126,6 @@ func checkPublishEvent(ev publishEvent) error {
 		return errors.New(`"data" is missing`)
 	}
 	return nil
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
 }
 
 // isInvalidEvent reports whether the log refused the events themselves (as

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"github.com/rtgw/realtime/internal/testutil"
 	"io"
 	"net/http"
 	"strings"
@@ -99,7 +100,7 @@ func TestStatsJSONAndHealth(t *testing.T) {
 	c.Events(1)
 	// The counter is bumped right after the frame is queued; the client may
 	// read the frame first.
-	waitFor(t, 5*time.Second, "delivery counted", func() bool { return h.srv.metrics.delivered.Get() == 1 })
+	testutil.Eventually(t, 5*time.Second, "delivery counted", func() bool { return h.srv.metrics.delivered.Get() == 1 })
 	req, _ := http.NewRequest(http.MethodGet, h.http.URL+"/v2/realtime/metrics", nil)
 	if code, _ := h.do(req); code != 401 {
 		t.Fatalf("metrics without key: %d", code)

@@ -70,8 +70,8 @@ func (c *conn) serveRead(st *readState) {
 			c.fail(err)
 			break
 		}
-		if c.uploadsFull() {
-			break // storage is behind: leave the rest in the socket
+		if c.gateFull() {
+			break // a consumer (uploads) is behind: leave the rest in the socket
 		}
 	}
 	if eof {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -28,7 +29,7 @@ func (c *conn) attach(pos int64, epoch string, services []string) error {
 	}
 	epochRetries := 0
 	for {
-		behind, changed, err := t.join(c, pos, epoch, services)
+		behind, changed, err := t.subscribe(c, pos, epoch, services)
 		if errors.Is(err, errEpochMismatch) && epochRetries < 2 {
 			epochRetries++
 			t.poke()
@@ -76,14 +77,14 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 	ok := true
 	flush := func() {
 		if len(run) > 0 && ok {
-			f := newFrame(appendEvents(nil, run), c.s.compressThreshold(c))
+			f := newFrame(message.AppendEvents(nil, run), c.s.compressThreshold(c))
 			if ok = c.sendPaced(f); ok {
 				n += len(run)
 			}
 		}
 		run, fr = run[:0], frameRun{}
 	}
-	maxBytes := c.s.maxFrameBytes()
+	maxBytes := maxFrameBytes(&c.s.cfg)
 	for i := range page {
 		ev := page[i]
 		if !contains(services, ev.Service) {

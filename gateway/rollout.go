@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"github.com/rtgw/realtime/rollout"
@@ -20,14 +19,6 @@ type Rollout interface {
 // reasonKillSwitch labels connections closed because the kill switch was
 // thrown while they were connected.
 const reasonKillSwitch rollout.Reason = "kill_switch"
-
-// fallbackPayload is the message a client outside the rollout gets instead
-// of the ack, before close 4010. "reason" is the contract existing clients
-// read; "detail" says which rule applied.
-func fallbackPayload(detail string) []byte {
-	return []byte(`{"type":"fallback","transport":"longpoll","reason":"rollout","detail":` +
-		strconv.Quote(detail) + `,"url":"/v2/realtime/poll"}`)
-}
 
 // checkRollout returns a fallback Disconnect for a client outside the
 // rollout; optIn is the handshake's "optIn".

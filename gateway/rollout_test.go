@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -72,7 +73,7 @@ func TestRolloutRedisDown(t *testing.T) {
 	h := newHarness(t, harnessOpts{rollout: true})
 	hs := map[string]any{"services": []string{"s"}}
 	h.cli("HSET", "realtime:rollout", "percent", "0")
-	waitFor(t, 2*time.Second, "flags read", func() bool {
+	testutil.Eventually(t, 2*time.Second, "flags read", func() bool {
 		return !h.flags.Decide(t.Context(), "user-2", "acme", false).In
 	})
 	h.redis.Stop()
@@ -88,7 +89,7 @@ func TestRolloutRedisDown(t *testing.T) {
 	}
 	h.redis.Restart()
 	h.cli("HSET", "realtime:rollout", "percent", "100")
-	waitFor(t, 10*time.Second, "ack after Redis returns", func() bool {
+	testutil.Eventually(t, 10*time.Second, "ack after Redis returns", func() bool {
 		c, err := wstest.TryDial(h.wsURL+"?access_token="+h.token("acme", "user-3"), wstest.Options{})
 		if err != nil {
 			return false

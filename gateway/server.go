@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +14,8 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/rs/zerolog"
 
+	"github.com/rtgw/realtime/gateway/admission"
+	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/netpoll"
 )
 
@@ -35,22 +38,22 @@ type Server struct {
 	// unserved holds connections that have not delivered a request yet
 	// (ConnState, ConnContext).
 	unserved sync.Map
-	origins  originPolicy
-	limits   *connLimits
-	ipRate   *ipRate
-	pubRate  *ipRate
-	presence *presenceCounts
+	origins  admission.Origins
+	limits   *admission.Conns
+	// handshakeRate limits upgrade attempts per remote IP, publishRate
+	// client publishes per org and user.
+	handshakeRate *admission.Rate
+	publishRate   *admission.Rate
+	presence      *presenceCounts
 	// publishes are the bounded queues of client publishes, one per
 	// publisher goroutine; a connection always uses the same one, so its
 	// messages reach the log in the order it sent them.
 	publishes []chan publishJob
 
-	// Uploads (upload*.go): the uploads this node writes, chunk buffers,
-	// and the upload workers' queues.
-	uploads    *uploadRegistry
-	chunks     *chunkPool
-	uploadWork chan *upload
-	uploadCtl  chan func()
+	// uploads are the uploads this node writes (package upload); gate is
+	// the read gate's setting they need (readgate.go).
+	uploads *upload.Service
+	gate    gateConfig
 
 	stop      chan struct{} // closed when the node stops: every goroutine exits
 	drain     chan struct{} // closed when the drain starts: fallback streams end
@@ -77,25 +80,24 @@ func New(cfg Config) (*Server, error) {
 		stop:    make(chan struct{}),
 		drain:   make(chan struct{}),
 	}
-	s.hub = newHub(s)
-	s.origins = newOriginPolicy(cfg.AllowedOrigins)
-	s.limits = newConnLimits(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
-	s.ipRate = newIPRate(cfg.HandshakeRate, cfg.HandshakeBurst)
-	s.pubRate = newIPRate(cfg.PublishRate, max(1, int(2*cfg.PublishRate))) // a burst of 0 would refuse every publish
+	env := &tailEnv{log: s.cfg.Log, cfg: &s.cfg, metrics: s.metrics, logger: s.log, stop: s.stop}
+	s.hub = newHub(env, s.spawn)
+	s.origins = admission.NewOrigins(cfg.AllowedOrigins)
+	s.limits = admission.NewConns(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
+	s.handshakeRate = admission.NewRate(cfg.HandshakeRate, cfg.HandshakeBurst)
+	s.publishRate = admission.NewRate(cfg.PublishRate, max(1, int(2*cfg.PublishRate))) // a burst of 0 would refuse every publish
 	s.presence = newPresenceCounts()
-	up := &cfg.Uploads
-	s.uploads = &uploadRegistry{m: make(map[string]*upload), max: up.MaxActive}
-	s.chunks = &chunkPool{size: up.ChunkBytes}
-	// Each upload is queued at most once at a time; released uploads can
-	// still be in flight, hence the headroom over MaxActive.
-	s.uploadWork = make(chan *upload, 2*up.MaxActive+up.Workers)
-	s.uploadCtl = make(chan func(), uploadCtlQueue)
-	s.metrics.set.NewGauge(metricsPrefix+"uploads_active", func() float64 { return float64(s.uploads.len()) })
+	var err error
+	s.uploads, err = upload.New(cfg.Uploads, upload.Options{Log: cfg.Log, RedisTimeout: cfg.RedisTimeout,
+		Logger: cfg.Logger, Metrics: s.metrics.set, MetricsPrefix: metricsPrefix, RedisErrors: s.metrics.redisErrors})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errConfig, err)
+	}
+	s.gate = gateConfig{capBytes: int64(s.uploads.BufferBytes()), onPark: s.uploads.ReadsPaused}
 	s.publishes = make([]chan publishJob, cfg.Publishers)
 	for i := range s.publishes {
 		s.publishes[i] = make(chan publishJob, publishQueue/cfg.Publishers+1)
 	}
-	var err error
 	if s.rpoll, err = netpoll.New(netpoll.Config{Events: netpoll.Readable}); err != nil {
 		return nil, err
 	}
@@ -104,6 +106,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.feed = cfg.Log.Watch(s.hub.onEvent, s.hub.onSubscribed, s.hub.onEphemeral)
+	env.feed = s.feed
 	s.spawn(func() { _ = s.rpoll.Run() })
 	s.spawn(func() { _ = s.wpoll.Run() })
 	startWorkers(s.readers, cfg.Workers, newReadState, (*conn).serveRead)
@@ -114,12 +117,7 @@ func New(cfg Config) (*Server, error) {
 	for _, q := range s.publishes {
 		s.spawn(func() { s.runPublisher(q) })
 	}
-	if up.Storage != nil {
-		for range up.Workers {
-			s.spawn(s.runUploadWorker)
-		}
-		s.spawn(s.sweepUploads)
-	}
+	s.uploads.Start()
 	s.routes()
 	return s, nil
 }
@@ -145,7 +143,7 @@ func (s *Server) routes() {
 	r.Get("/v2/realtime/poll", s.handlePoll)
 	r.Get("/v2/realtime/sse", s.handleSSE)
 	r.Get("/v2/realtime/presence", s.handlePresence)
-	s.uploadRoutes(r)
+	s.uploads.Routes(r, s.authenticate)
 	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
 	r.Get("/v2/realtime/metrics", s.requireAPIKey(s.handleStats))
 	r.Get("/metrics", s.MetricsHandler().ServeHTTP)

@@ -2,58 +2,12 @@ package gateway
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
-	"github.com/gobwas/ws"
-
+	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
-
-// onMessage handles one complete client message.
-func (c *conn) onMessage(op ws.OpCode, msg []byte) error {
-	st := c.currentState()
-	switch {
-	case st >= stateClosing:
-		return nil // draining until the peer's close; ignore data
-	case op != ws.OpText && st == stateHandshake:
-		return disconnect(CloseBadHandshake, "the handshake must be a JSON text message")
-	case op != ws.OpText:
-		c.uploadChunk(msg)
-		return nil
-	case st == stateHandshake:
-		return c.handshake(msg)
-	}
-	var m clientMessage
-	if err := json.Unmarshal(msg, &m); err != nil {
-		c.sendError("bad_message", "message is not valid JSON: "+jsonProblem(err))
-		return nil
-	}
-	switch m.Type {
-	case "pong":
-	case "publish":
-		c.publish(msg)
-	case "typing":
-		c.typing(msg)
-	case "upload.start", "upload.resume", "upload.abort":
-		c.uploadMessage(m.Type, msg)
-	case "ping":
-		c.send(controlFrameText(pingReply(time.Now())))
-	default:
-		c.sendError("unknown_type", "unknown message type")
-	}
-	return nil
-}
-
-func pingReply(now time.Time) []byte {
-	return append(append([]byte(`{"type":"pong","timestamp":"`), appendTime(nil, now)...), `"}`...)
-}
-
-// sendError reports a problem without closing the connection.
-func (c *conn) sendError(code, msg string) {
-	c.send(controlFrameText(errorPayload(code, msg)))
-}
 
 // handshake takes the client's first message on the reader: it validates
 // and authorises it, then hands the connection to a joiner, since joining
@@ -116,7 +70,7 @@ func (c *conn) join(h handshake) error {
 	if recovered != nil && *recovered {
 		c.s.metrics.replaySize.Update(float64(head.Seq - pos))
 	}
-	c.send(controlFrameText(ackPayload(pos, head.Epoch, recovered, time.Now())))
+	c.SendText(message.Ack(pos, head.Epoch, recovered, time.Now()))
 	services := dedupe(h.Services)
 	if len(page) > 0 {
 		c.replay(page, services)

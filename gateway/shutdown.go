@@ -32,7 +32,7 @@ func (s *Server) Shutdown(ctx context.Context, window time.Duration) error {
 	}
 	// Connections first, then the uploads they fed: each stores what it
 	// received and commits, so its client resumes elsewhere losing nothing.
-	for (s.reg.len() > 0 || s.uploads.len() > 0) && ctx.Err() == nil {
+	for (s.reg.len() > 0 || s.uploads.Active() > 0) && ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
 		case <-time.After(10 * time.Millisecond):
@@ -61,6 +61,7 @@ func (s *Server) close() {
 	s.stopOnce.Do(func() {
 		s.beginDrain()
 		close(s.stop)
+		s.uploads.Close()
 		for i := 0; i < registryShards; i++ {
 			for _, c := range s.reg.snapshot(i, nil) {
 				c.destroy()

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/rtgw/realtime/gateway/message"
 )
 
 // sseWriteTimeout bounds one write to an SSE client; a client that does not
@@ -43,7 +45,7 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	sw.buf = append(sw.buf, "retry: 2000\nevent: ack\nid: "...)
 	sw.buf = strconv.AppendInt(sw.buf, pos, 10)
 	sw.buf = append(sw.buf, "\ndata: "...)
-	sw.buf = append(sw.buf, ackPayload(pos, head.Epoch, recovered, time.Now())...)
+	sw.buf = append(sw.buf, message.Ack(pos, head.Epoch, recovered, time.Now())...)
 	sw.buf = append(sw.buf, "\n\n"...)
 	if sw.flush() != nil {
 		return
@@ -55,7 +57,7 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 			// The log was reset or trimmed past us. The resync event's id
 			// moves the browser's Last-Event-ID to the new head, so its
 			// automatic reconnect starts there (and is acked recovered).
-			sw.event("resync", v.seq, []byte(`{"type":"resync","epoch":`+strconv.Quote(v.epoch)+`}`))
+			sw.event("resync", v.seq, message.Resync(v.epoch))
 			_ = sw.flush()
 			return
 		case err != nil:
@@ -65,7 +67,7 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 			pos = ev.Seq
 			if contains(req.services, ev.Service) {
 				sanitizeEvent(&ev)
-				sw.event("", ev.Seq, appendFlatEvent(nil, ev))
+				sw.event("", ev.Seq, message.AppendFlatEvent(nil, ev))
 				s.metrics.delivered.Inc()
 			}
 		}

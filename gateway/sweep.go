@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
+	"github.com/rtgw/realtime/gateway/message"
 )
 
 // pingControl is a WebSocket ping with no payload. Browsers answer it with a
@@ -30,8 +32,8 @@ func (s *Server) sweep() {
 				}
 			}
 			clear(buf)
-			s.ipRate.prune(now)
-			s.pubRate.prune(now)
+			s.handshakeRate.Prune(now)
+			s.publishRate.Prune(now)
 		}
 	}
 }
@@ -51,14 +53,14 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 		c.nextPing = now.Add(s.cfg.PingInterval)
 	}
 	c.mu.Unlock()
-	// Parked first, timestamps second: unbuffer refreshes them before it
+	// Parked first, timestamps second: Release refreshes them before it
 	// clears parked, so a connection just unparked is not judged on the
 	// time it spent paused.
-	parked := c.upEver.Load() && c.isParked()
+	parked := c.gate.parked.Load()
 	silent := time.Duration(now.UnixNano() - c.lastRead.Load())
 	partial := c.partialSince.Load()
 	if parked {
-		// Reads are paused for storage: neither the silence nor the
+		// Reads are paused by the read gate (storage): neither the silence nor the
 		// unfinished frame is the peer's doing.
 		silent, partial = 0, 0
 	}
@@ -69,8 +71,8 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 		s.metrics.partialFrames.Inc()
 		c.destroy()
 	case st == stateHandshake && now.After(deadline):
-		s.metrics.rejected(CloseHandshakeTimout)
-		c.closeWith(disconnect(CloseHandshakeTimout, "no handshake message in time"))
+		s.metrics.rejected(CloseHandshakeTimeout)
+		c.closeWith(disconnect(CloseHandshakeTimeout, "no handshake message in time"))
 	case st >= stateClosing && now.After(deadline):
 		c.destroy()
 	case (st == stateJoining || st == stateActive) && silent > s.cfg.PingInterval*3/2:
@@ -80,7 +82,7 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 		c.destroy()
 	case due:
 		if ping == nil {
-			ping = newFrame(pingPayload(now), -1)
+			ping = newFrame(message.Ping(now), -1)
 		}
 		c.send(ping)
 		c.send(pingControl)

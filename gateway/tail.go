@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"sync"
 	"time"
 
@@ -19,10 +18,10 @@ type notification struct {
 	eph   *store.Ephemeral // set for an ephemeral signal instead of an event
 }
 
-// pendingJoin is a connection whose resume point is ahead of the tail (it
+// pendingSub is a connection whose resume point is ahead of the tail (it
 // read the log further than the tail has fanned out). It is promoted to a
 // subscriber exactly when the tail reaches pos.
-type pendingJoin struct {
+type pendingSub struct {
 	c        *conn
 	pos      int64
 	services []string
@@ -32,7 +31,8 @@ type pendingJoin struct {
 // takes the org's notifications in seq order, encodes each batch once and
 // queues it on every subscribed connection. It never writes to a socket.
 type orgTail struct {
-	h          *hub
+	env        *tailEnv
+	h          *hub // removes the tail once idle
 	org        string
 	inbox      chan notification
 	kick       chan struct{}   // cap 1: catch up from the log
@@ -53,13 +53,14 @@ type orgTail struct {
 	stopped   bool                          // caller holds mu
 	seq       int64                         // last seq fanned out; caller holds mu (written by run only)
 	subs      map[string]map[*conn]struct{} // service → connections; caller holds mu
-	pending   []pendingJoin                 // caller holds mu
+	pending   []pendingSub                  // caller holds mu
 	recent    *recentRing                   // last events, once a fallback client asked; caller holds mu
 	changed   chan struct{}                 // closed when seq or epoch moves, made on demand; caller holds mu
 }
 
 func newOrgTail(h *hub, org string) *orgTail {
 	return &orgTail{
+		env:        h.env,
 		h:          h,
 		org:        org,
 		inbox:      make(chan notification, inboxSize),
@@ -85,23 +86,22 @@ func (t *orgTail) waitReady(timeout time.Duration) bool {
 		return true
 	case <-tm.C:
 		return false
-	case <-t.h.s.stop:
+	case <-t.env.stop:
 		return false
 	}
 }
 
 func (t *orgTail) idleLongEnoughLocked() bool {
-	return time.Since(t.idleSince) >= t.h.s.cfg.TailIdle
+	return time.Since(t.idleSince) >= t.env.cfg.TailIdle
 }
 
 // run is the org's goroutine. It subscribes, learns the head, then fans out
 // until no connection has needed it for TailIdle or the server stops.
 func (t *orgTail) run() {
-	s := t.h.s
 	if !t.start() {
 		return
 	}
-	tick := time.NewTicker(tailTick(s.cfg.TailIdle))
+	tick := time.NewTicker(tailTick(t.env.cfg.TailIdle))
 	defer tick.Stop()
 	for {
 		select {
@@ -116,7 +116,7 @@ func (t *orgTail) run() {
 			if t.h.remove(t) {
 				return
 			}
-		case <-s.stop:
+		case <-t.env.stop:
 			return
 		}
 	}
@@ -134,43 +134,42 @@ func tailTick(idle time.Duration) time.Duration {
 // published after the subscription is confirmed arrives as a notification,
 // one published before is at or below the head — none falls in between.
 func (t *orgTail) start() bool {
-	s := t.h.s
 	if t.after != nil {
 		select {
 		case <-t.after:
-		case <-s.stop:
+		case <-t.env.stop:
 			return false
 		}
 	}
 	backoff := 50 * time.Millisecond
 	for {
-		if err := s.feed.Subscribe(t.org); err == nil {
+		if err := t.env.feed.Subscribe(t.org); err == nil {
 			select {
 			case <-t.subscribed:
 				if t.initHead() {
 					close(t.ready)
 					return true
 				}
-			case <-time.After(s.cfg.RedisTimeout):
-			case <-s.stop:
+			case <-time.After(t.env.cfg.RedisTimeout):
+			case <-t.env.stop:
 				return false
 			}
 		}
 		select {
 		case <-time.After(backoff):
 			backoff = min(2*backoff, time.Second)
-		case <-s.stop:
+		case <-t.env.stop:
 			return false
 		}
 	}
 }
 
 func (t *orgTail) initHead() bool {
-	ctx, cancel := context.WithTimeout(context.Background(), t.h.s.cfg.RedisTimeout)
+	ctx, cancel := t.env.redisCtx()
 	defer cancel()
-	head, err := t.h.s.cfg.Log.Head(ctx, t.org)
+	head, err := t.env.log.Head(ctx, t.org)
 	if err != nil {
-		t.h.s.metrics.redisErrors.Inc()
+		t.env.metrics.redisErrors.Inc()
 		return false
 	}
 	t.mu.Lock()
@@ -180,4 +179,11 @@ func (t *orgTail) initHead() bool {
 	t.wakeLocked()
 	t.mu.Unlock()
 	return true
+}
+
+// lastSeq is the last seq fanned out.
+func (t *orgTail) lastSeq() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.seq
 }

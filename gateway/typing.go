@@ -3,7 +3,6 @@ package gateway
 import (
 	"encoding/json"
 	"maps"
-	"strconv"
 	"time"
 
 	"github.com/rtgw/realtime/store"
@@ -66,51 +65,4 @@ func (c *conn) mayType(key string, now time.Time) bool {
 	}
 	c.typed[key] = now
 	return true
-}
-
-// signal fans an ephemeral signal out to this node's subscribers, encoded
-// once (and only if someone is to get it). It runs on the tail's goroutine.
-// A typing signal is not sent back to the typing user's own connections.
-func (t *orgTail) signal(e store.Ephemeral) {
-	if e.Kind == "presence.join" || e.Kind == "presence.leave" {
-		// Dispatched on the kind, which only presenceJob sets: a client
-		// may send typing for a service named "presence", and that must
-		// not be taken for a presence change.
-		t.presenceSignal(e)
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var f *frame
-	for c := range t.subs[e.Service] {
-		if c.user == e.User || !c.rooms.wants(e.Service, e.Room) {
-			continue
-		}
-		if f == nil {
-			f = newFrame([]byte(`{"type":`+strconv.Quote(e.Kind)+`,"service":`+strconv.Quote(e.Service)+
-				`,"room":`+strconv.Quote(e.Room)+`,"user":`+strconv.Quote(e.User)+`}`), -1)
-		}
-		c.send(f)
-	}
-}
-
-// presenceSignal sends a presence change to every connection of the org
-// on this node whose room filter names the room, once per connection: a
-// connection sits in the subscriber set of each of its services, and gets
-// the frame from the set of its presence service for the room only.
-func (t *orgTail) presenceSignal(e store.Ephemeral) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var f *frame
-	for svc, set := range t.subs {
-		for c := range set {
-			if c.rooms.presenceService(e.Room) != svc {
-				continue
-			}
-			if f == nil {
-				f = newFrame(presenceFrame(e), -1)
-			}
-			c.send(f)
-		}
-	}
 }

@@ -32,12 +32,12 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "draining", "node is shutting down; connect to another")
 		return
 	}
-	if !s.origins.allows(r) {
+	if !s.origins.Allows(r) {
 		s.metrics.originRefused.Inc()
 		writeError(w, http.StatusForbidden, "origin_not_allowed", "this origin may not connect")
 		return
 	}
-	if !s.ipRate.allow(r.RemoteAddr, time.Now()) {
+	if !s.handshakeRate.AllowAddr(r.RemoteAddr, time.Now()) {
 		s.metrics.rateLimited.Inc()
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusTooManyRequests, "rate_limited", "too many connection attempts from this address")
@@ -76,10 +76,10 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	// The slot is taken before the connection is shared, so destroy
 	// (from any goroutine) sees counted as it will stay.
-	c.counted = authErr == nil && s.limits.acquire(c.org, c.user)
+	c.counted = authErr == nil && s.limits.Acquire(c.org, c.user)
 	if !s.register(c) {
 		if c.counted {
-			s.limits.release(c.org, c.user)
+			s.limits.Release(c.org, c.user)
 		}
 		return
 	}
@@ -145,4 +145,15 @@ func (s *Server) attachPollers(c *conn, sc syscall.Conn) error {
 		return err
 	}
 	return nil
+}
+
+// authenticate verifies the client token of an HTTP request, answering 401
+// itself when it is missing or bad (the upload routes use it).
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Claims, bool) {
+	claims, err := s.cfg.Verifier.Verify(bearerToken(r))
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, CloseUnauthorized.String(), auth.Reason(err))
+		return claims, false
+	}
+	return claims, true
 }

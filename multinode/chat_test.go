@@ -11,6 +11,7 @@ import (
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -137,10 +138,10 @@ func TestPresenceAfterNodeKill(t *testing.T) {
 		_ = json.NewDecoder(resp.Body).Decode(&out)
 		return out.Users
 	}
-	waitFor(t, 5*time.Second, "both users present", func() bool { return len(present()) == 2 })
+	testutil.Eventually(t, 5*time.Second, "both users present", func() bool { return len(present()) == 2 })
 	a.Kill()
 	killed := time.Now()
-	waitFor(t, 5*time.Second, "the killed node's user gone", func() bool { return len(present()) == 1 })
+	testutil.Eventually(t, 5*time.Second, "the killed node's user gone", func() bool { return len(present()) == 1 })
 	if el := time.Since(killed); el > 2*time.Second+500*time.Millisecond {
 		t.Fatalf("gone after %v, want within the 2s TTL", el)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -124,13 +125,13 @@ func TestDrainLosesNothing(t *testing.T) {
 			time.Sleep(5 * time.Millisecond) // a steady ~200 events/s
 		}
 	}()
-	waitFor(t, 5*time.Second, "some events before the drain", func() bool { return published.Load() >= 20 })
+	testutil.Eventually(t, 5*time.Second, "some events before the drain", func() bool { return published.Load() >= 20 })
 	sigAt := time.Now()
 	a.Signal(syscall.SIGTERM)
 	if code := a.Wait(t, window+10*time.Second); code != 0 {
 		t.Fatalf("drained node exited %d, want 0", code)
 	}
-	waitFor(t, 5*time.Second, "events after the drain", func() bool { return published.Load() >= 20+int64(window/(5*time.Millisecond))/2 })
+	testutil.Eventually(t, 5*time.Second, "events after the drain", func() bool { return published.Load() >= 20+int64(window/(5*time.Millisecond))/2 })
 	close(stop)
 	<-pubDone
 	done.Wait()
@@ -186,15 +187,4 @@ func join(t *testing.T, url string, hs map[string]any) (*wstest.Client, wstest.M
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // publisher publishes round-robin over orgs at a steady rate through the
@@ -19,6 +20,17 @@ type publisher struct {
 	every time.Duration
 	last  []atomic.Int64
 	fails atomic.Int64
+	count atomic.Int64 // accepted publishes
+
+	mu       sync.Mutex
+	accepted []accepted // every accepted publish, in order
+}
+
+// accepted is one publish the gateway answered with a seq.
+type accepted struct {
+	org int
+	seq int64
+	at  time.Time
 }
 
 func newPublisher(orgs []string, nodes *cluster, rate int) *publisher {
@@ -42,7 +54,24 @@ func (p *publisher) run(stop <-chan struct{}) {
 			continue
 		}
 		p.last[o].Store(seq)
+		p.count.Add(1)
+		p.mu.Lock()
+		p.accepted = append(p.accepted, accepted{org: o, seq: seq, at: time.Now()})
+		p.mu.Unlock()
 	}
+}
+
+// after returns the seq of org o's first publish accepted at or after t, or
+// 0 if there is none yet.
+func (p *publisher) after(o int, t time.Time) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, a := range p.accepted {
+		if a.org == o && !a.at.Before(t) {
+			return a.seq
+		}
+	}
+	return 0
 }
 
 func (p *publisher) total() int64 {
@@ -84,7 +113,7 @@ func TestNodeKillLosesNothing(t *testing.T) {
 			k.run(t, func(last int64) bool { return stopped.Load() && last >= pub.last[o].Load() }, deadline)
 		}()
 	}
-	waitFor(t, 20*time.Second, "every client connected", func() bool {
+	testutil.Eventually(t, 20*time.Second, "every client connected", func() bool {
 		for _, k := range checkers {
 			if k.connects.Load() == 0 {
 				return false
@@ -94,11 +123,11 @@ func TestNodeKillLosesNothing(t *testing.T) {
 	})
 	pubDone := make(chan struct{})
 	go func() { pub.run(stop); close(pubDone) }()
-	waitFor(t, 10*time.Second, "events flowing", func() bool { return pub.total() >= 200 })
+	testutil.Eventually(t, 10*time.Second, "events flowing", func() bool { return pub.total() >= 200 })
 	killed := nodes.nodes[1]
 	nodes.kill(killed)
 	killedAt := pub.total()
-	waitFor(t, 20*time.Second, "events after the kill", func() bool { return pub.total() >= killedAt+400 })
+	testutil.Eventually(t, 20*time.Second, "events after the kill", func() bool { return pub.total() >= killedAt+400 })
 	close(stop)
 	<-pubDone
 	stopped.Store(true)

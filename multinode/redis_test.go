@@ -10,6 +10,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // fleet is the common setup of the Redis fault tests: nodes on one Redis,
@@ -47,7 +48,7 @@ func startFleet(t *testing.T, redisArgs []string, nodes, orgCount, clients, rate
 			k.run(t, func(last int64) bool { return f.stopped.Load() && last >= f.pub.last[o].Load() }, deadline)
 		}()
 	}
-	waitFor(t, 20*time.Second, "every client connected", func() bool {
+	testutil.Eventually(t, 20*time.Second, "every client connected", func() bool {
 		for _, k := range f.checkers {
 			if k.connects.Load() == 0 {
 				return false
@@ -74,7 +75,7 @@ func (f *fleet) finish() {
 
 func (f *fleet) publishedAtLeast(n int64, within time.Duration) {
 	f.t.Helper()
-	waitFor(f.t, within, fmt.Sprintf("%d events published", n), func() bool { return f.pub.total() >= n })
+	testutil.Eventually(f.t, within, fmt.Sprintf("%d events published", n), func() bool { return f.pub.total() >= n })
 }
 
 func aofArgs(t *testing.T) []string {
@@ -113,7 +114,7 @@ func TestRedisRestartWithoutPersistence(t *testing.T) {
 	for i := range f.pub.last {
 		f.pub.last[i].Store(0)
 	}
-	waitFor(t, 20*time.Second, "publishing on the new log", func() bool { return f.pub.total() >= 100 })
+	testutil.Eventually(t, 20*time.Second, "publishing on the new log", func() bool { return f.pub.total() >= 100 })
 	f.finish()
 	for _, k := range f.checkers {
 		if k.resyncs == 0 {
@@ -136,7 +137,7 @@ func TestRedisOutage(t *testing.T) {
 	f.redis.Stop()
 	down := time.Now()
 	for _, n := range f.nodes.nodes {
-		waitFor(t, 5*time.Second, "/readyz 503", func() bool {
+		testutil.Eventually(t, 5*time.Second, "/readyz 503", func() bool {
 			resp, err := http.Get(n.URL("/readyz"))
 			if err != nil {
 				return false

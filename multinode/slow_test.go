@@ -14,6 +14,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -74,7 +75,7 @@ func TestSlowClientDoesNotDelayOthers(t *testing.T) {
 			time.Sleep(2 * time.Millisecond) // ~400 events/s
 		}
 		var lat []time.Duration
-		waitFor(t, 20*time.Second, name+" delivered", func() bool {
+		testutil.Eventually(t, 20*time.Second, name+" delivered", func() bool {
 			for _, r := range receivers {
 				r.mu.Lock()
 				missing := false

@@ -18,6 +18,7 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 	"github.com/rtgw/realtime/store"
 )
@@ -132,7 +133,7 @@ func TestSoak(t *testing.T) {
 			}
 		}()
 	}
-	waitFor(t, 2*time.Minute, "every client connected", func() bool {
+	testutil.Eventually(t, 2*time.Minute, "every client connected", func() bool {
 		for _, k := range soakers {
 			if k.connects.Load() == 0 {
 				return false

@@ -1,7 +1,6 @@
 package multinode
 
 import (
-	"fmt"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -10,57 +9,8 @@ import (
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
-	"github.com/rtgw/realtime/internal/wstest"
+	"github.com/rtgw/realtime/internal/testutil"
 )
-
-// The whole path — publish, fan-out, replay — on a real 3-master Redis
-// Cluster, with orgs on every shard and two gateway nodes.
-func TestRedisClusterPublishFanoutReplay(t *testing.T) {
-	cl := redistest.StartCluster(t, 3)
-	env := map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(cl.Addrs(), ",")}
-	a := gatewaytest.Start(t, gatewaytest.Options{Env: env})
-	b := gatewaytest.Start(t, gatewaytest.Options{Env: env})
-	const orgs = 9
-	type sub struct {
-		c     *wstest.Client
-		epoch string
-	}
-	subs := make([]sub, orgs)
-	for i := 0; i < orgs; i++ {
-		org := fmt.Sprintf("shard-org-%d", i)
-		c := wstest.Dial(t, a.StreamURL(gatewaytest.Token(t, org, "u")), wstest.Options{})
-		c.Send(map[string]any{"services": []string{"s"}})
-		subs[i] = sub{c: c, epoch: c.Expect("ack").Epoch}
-	}
-	for round := 0; round < 3; round++ {
-		for i := 0; i < orgs; i++ {
-			if _, err := b.Publish(fmt.Sprintf("shard-org-%d", i), "s", "t", fmt.Sprint(round)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	for i, s := range subs {
-		got := s.c.Events(3)
-		for j, e := range got {
-			if e.Seq != int64(j+1) {
-				t.Fatalf("org %d: event %d has seq %d", i, j, e.Seq)
-			}
-		}
-		s.c.NC.Close()
-	}
-	// Resume on the other node: exactly events 2 and 3.
-	for i := 0; i < orgs; i++ {
-		org := fmt.Sprintf("shard-org-%d", i)
-		c := wstest.Dial(t, b.StreamURL(gatewaytest.Token(t, org, "u")), wstest.Options{})
-		c.Send(map[string]any{"services": []string{"s"}, "lastSeq": 1, "epoch": subs[i].epoch})
-		if ack := c.Expect("ack"); ack.Recovered == nil || !*ack.Recovered {
-			t.Fatalf("org %d resume: %s", i, ack.Raw)
-		}
-		if got := c.Events(2); got[0].Seq != 2 || got[1].Seq != 3 {
-			t.Fatalf("org %d replay: %+v", i, got)
-		}
-	}
-}
 
 // A client that sends its request headers one byte per second is cut off
 // by the header timeout instead of holding a connection forever.
@@ -96,7 +46,7 @@ func TestSlowHeadersCutOff(t *testing.T) {
 		t.Fatalf("cut off after %v, want about the 1s header timeout", el)
 	}
 	t.Logf("slow-header client cut off after %v", el)
-	waitFor(t, 5*time.Second, "cut-off counted", func() bool {
+	testutil.Eventually(t, 5*time.Second, "cut-off counted", func() bool {
 		m, err := n.Metrics()
 		return err == nil && m["realtime_http_closed_before_request_total"] >= 1
 	})
@@ -122,7 +72,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 		defer close(done)
 		k.run(t, func(l int64) bool { return stopped.Load() && l >= last.Load() }, time.Now().Add(60*time.Second))
 	}()
-	waitFor(t, 10*time.Second, "client connected", func() bool { return k.connects.Load() > 0 })
+	testutil.Eventually(t, 10*time.Second, "client connected", func() bool { return k.connects.Load() > 0 })
 	for i := 0; i < 5; i++ {
 		seq, err := n.Publish("sent", "s", "t", `1`)
 		if err != nil {
@@ -143,7 +93,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 	master.Stop()
 	start := time.Now()
 	var seq int64
-	waitFor(t, 30*time.Second, "publish after failover", func() bool {
+	testutil.Eventually(t, 30*time.Second, "publish after failover", func() bool {
 		s, err := n.Publish("sent", "s", "t", `2`)
 		seq = s
 		return err == nil

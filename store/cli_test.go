@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,5 +53,25 @@ func TestCLIOneLiner(t *testing.T) {
 	}
 	if h := mustHead(t, e.log, org); h.Seq != 1 {
 		t.Fatalf("rejected redis-cli publishes wrote events: Head %+v", h)
+	}
+
+	// The form that names the notify command (the README's Cluster line):
+	// spublish reaches a sharded subscriber, a wrong command is refused.
+	ctx := context.Background()
+	ps := e.rdb.SSubscribe(ctx, key(org, "notify"))
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	keys := []string{"--eval", script, key(org, "log"), key(org, "epoch"), key(org, "seq"), key(org, "notify"), ",", "10000", ""}
+	if out, _ := e.srv.CLI(t, append(keys, "xpublish", "finance", "t", "{}")...); !strings.Contains(out, "invalid notify command") {
+		t.Errorf("redis-cli with notify command xpublish = %q, want an error", out)
+	}
+	if out, err := e.srv.CLI(t, append(keys, "spublish", "finance", "t", "{}")...); err != nil || !strings.HasPrefix(out, "2\n") {
+		t.Fatalf("redis-cli with spublish = %q, %v", out, err)
+	}
+	msg, err := ps.ReceiveMessage(ctx)
+	if err != nil || !strings.HasPrefix(msg.Payload, "2\n") {
+		t.Fatalf("sharded subscriber got %+v, %v; want the notification of seq 2", msg, err)
 	}
 }

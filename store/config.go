@@ -31,6 +31,10 @@ type Config struct {
 	// replay page holds up to MaxRange events in memory, so the cap bounds
 	// what one publish can cost every reader.
 	MaxEventBytes int
+	// PubSub chooses how notifications travel. Default (PubSubAuto):
+	// sharded when Client is a *redis.ClusterClient, classic otherwise.
+	// See PubSubMode.
+	PubSub PubSubMode
 }
 
 // DefaultMaxEventBytes is Config.MaxEventBytes' default.
@@ -55,6 +59,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxEventBytes < 0 {
 		return c, fmt.Errorf("%w: MaxEventBytes %d is negative", ErrInvalidConfig, c.MaxEventBytes)
+	}
+	if err := c.PubSub.check(c.Client); err != nil {
+		return c, err
+	}
+	if c.PubSub == PubSubAuto {
+		c.PubSub = PubSubClassic
+		if _, ok := c.Client.(*redis.ClusterClient); ok {
+			c.PubSub = PubSubSharded
+		}
 	}
 	if c.MaxLen < 0 {
 		return c, fmt.Errorf("%w: MaxLen %d is negative", ErrInvalidConfig, c.MaxLen)

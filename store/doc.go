@@ -29,5 +29,9 @@
 // reconnect and the reader fills the gap with Range. A changed Head.Epoch
 // means the log was lost and restarted at seq 1.
 //
-// The Feed's only lock is Feed.mu; callbacks run without it held.
+// On a Redis Cluster notifications use sharded pub/sub (SPUBLISH and one
+// SSUBSCRIBE connection per master, see feed_shards.go); elsewhere classic
+// PUBLISH/SUBSCRIBE on one connection (PubSubMode). The Feed's locks
+// (Feed.mu, shards.mu, link.mu) are never held across a receive or a
+// callback; see LOCKS.md.
 package store

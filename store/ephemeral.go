@@ -31,7 +31,11 @@ func (l *Log) SendEphemeral(ctx context.Context, org string, e Ephemeral) error 
 	}
 	// Names cannot hold '\n'; the user id comes last, so it may.
 	payload := ephemeralMark + e.Kind + "\n" + e.Service + "\n" + e.Room + "\n" + e.User
-	if err := l.client.Publish(ctx, l.keys.notify(org), payload).Err(); err != nil {
+	pub := l.client.Publish
+	if l.pubsub == PubSubSharded {
+		pub = l.client.SPublish // stays on the org's shard, like the events
+	}
+	if err := pub(ctx, l.keys.notify(org), payload).Err(); err != nil {
 		return fmt.Errorf("ephemeral to %q: %w", org, err)
 	}
 	return nil

@@ -2,13 +2,19 @@ package store
 
 import "time"
 
-// DefaultPingInterval is FeedConfig.PingInterval's default.
-const DefaultPingInterval = 5 * time.Second
+// Defaults for zero FeedConfig fields.
+const (
+	DefaultPingInterval        = 5 * time.Second
+	DefaultSlotRefreshInterval = 10 * time.Second
+)
 
-// FeedConfig configures a Feed. Callbacks run on the feed's single goroutine,
-// one at a time, so they need no locking among themselves; they must not
-// block (that stalls every org on the feed) and must not call Close (it
-// waits for that goroutine). Nil callbacks are skipped.
+// FeedConfig configures a Feed. Callbacks run on the feed's goroutines: the
+// classic feed has one, the sharded feed one per Redis master, so callbacks
+// for orgs on different masters may run at the same time and must be safe
+// for that. All callbacks for one org come from the link that org is on,
+// in the order Redis sent them. They must not block (that stalls every org
+// on the link) and must not call Close (it waits for those goroutines). Nil
+// callbacks are skipped.
 type FeedConfig struct {
 	// OnEvent is called for every notification with the epoch of the log
 	// the event was appended to. ev is the caller's to keep.
@@ -31,6 +37,12 @@ type FeedConfig struct {
 	// would otherwise block a receive for many minutes) and the feed
 	// reconnects. Default 5s.
 	PingInterval time.Duration
+	// SlotRefreshInterval (sharded pub/sub only) is how often the feed
+	// re-reads the Cluster's slot map and moves any org whose master
+	// changed without telling it. Slot moves and failovers are normally
+	// noticed at once (Redis drops the subscription, or the connection
+	// breaks); this catches the rest. Default 10s.
+	SlotRefreshInterval time.Duration
 }
 
 func (c FeedConfig) withDefaults() FeedConfig {
@@ -48,6 +60,9 @@ func (c FeedConfig) withDefaults() FeedConfig {
 	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = DefaultPingInterval
+	}
+	if c.SlotRefreshInterval <= 0 {
+		c.SlotRefreshInterval = DefaultSlotRefreshInterval
 	}
 	return c
 }

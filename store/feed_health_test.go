@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -117,15 +118,15 @@ func TestFeedDetectsSilentLink(t *testing.T) {
 	_, rec := startFeed(t, lg, func(c *store.FeedConfig) { c.PingInterval = interval }, e.org)
 
 	// A quiet but healthy link is pinged and kept.
-	eventually(t, "3 PINGs on an idle link", func() bool { return proxy.pings.Load() >= 3 })
+	testutil.Eventually(t, 10*time.Second, "3 PINGs on an idle link", func() bool { return proxy.pings.Load() >= 3 })
 	if n, errs := rec.nSubs(e.org), rec.nErrs(nil); n != 1 || errs != 0 {
 		t.Fatalf("idle healthy link: %d OnSubscribed, %d errors; want 1, 0", n, errs)
 	}
 
 	proxy.freeze()
 	start := time.Now()
-	eventually(t, "OnSubscribed after the link went silent", func() bool { return rec.nSubs(e.org) >= 2 })
+	testutil.Eventually(t, 10*time.Second, "OnSubscribed after the link went silent", func() bool { return rec.nSubs(e.org) >= 2 })
 	t.Logf("silent link replaced after %v (PingInterval %v)", time.Since(start), interval)
 	mustPublish(t, e.log, e.org, input(1))
-	eventually(t, "event over the new link", func() bool { return rec.nEvents(e.org) == 1 })
+	testutil.Eventually(t, 10*time.Second, "event over the new link", func() bool { return rec.nEvents(e.org) == 1 })
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -19,11 +20,11 @@ func TestFeedResubscribesAfterKill(t *testing.T) {
 		t.Fatalf("CLIENT KILL TYPE pubsub = %q, %v; want 1 killed", out, err)
 	}
 	for _, org := range []string{a, b} {
-		eventually(t, "second OnSubscribed("+org+")", func() bool { return rec.nSubs(org) >= 2 })
+		testutil.Eventually(t, 10*time.Second, "second OnSubscribed("+org+")", func() bool { return rec.nSubs(org) >= 2 })
 	}
 	mustPublish(t, e.log, a, input(1))
 	mustPublish(t, e.log, b, input(1))
-	eventually(t, "events after reconnect", func() bool { return rec.nEvents(a) == 1 && rec.nEvents(b) == 1 })
+	testutil.Eventually(t, 10*time.Second, "events after reconnect", func() bool { return rec.nEvents(a) == 1 && rec.nEvents(b) == 1 })
 	if rec.nErrs(nil) == 0 {
 		t.Error("lost connection was not reported through OnError")
 	}
@@ -34,12 +35,12 @@ func TestFeedSurvivesServerRestart(t *testing.T) {
 	e := newEnv(t, store.Config{})
 	_, rec := startFeed(t, e.log, nil, e.org)
 	mustPublish(t, e.log, e.org, inputs(3)...)
-	eventually(t, "events before restart", func() bool { return rec.nEvents(e.org) == 3 })
+	testutil.Eventually(t, 10*time.Second, "events before restart", func() bool { return rec.nEvents(e.org) == 3 })
 	e.srv.Restart()
-	eventually(t, "OnSubscribed after restart", func() bool { return rec.nSubs(e.org) >= 2 })
+	testutil.Eventually(t, 10*time.Second, "OnSubscribed after restart", func() bool { return rec.nSubs(e.org) >= 2 })
 	// The restarted server is empty: a new epoch, seqs from 1 again.
 	mustPublish(t, e.log, e.org, input(4))
-	eventually(t, "event after restart", func() bool { return rec.nEvents(e.org) == 4 })
+	testutil.Eventually(t, 10*time.Second, "event after restart", func() bool { return rec.nEvents(e.org) == 4 })
 	if ev := rec.eventsOf(e.org)[3]; ev.Seq != 1 {
 		t.Fatalf("first event after restart has seq %d, want 1", ev.Seq)
 	}
@@ -52,7 +53,7 @@ func TestFeedCloseWhileRedisDown(t *testing.T) {
 	e := newEnv(t, store.Config{})
 	f, rec := startFeed(t, e.log, nil, e.org)
 	e.srv.Stop()
-	eventually(t, "outage reported", func() bool { return rec.nErrs(nil) >= 2 })
+	testutil.Eventually(t, 10*time.Second, "outage reported", func() bool { return rec.nErrs(nil) >= 2 })
 	if err := f.Subscribe(e.org + "-late"); err != nil {
 		t.Fatalf("Subscribe while down = %v, want nil (queued for reconnect)", err)
 	}
@@ -71,12 +72,12 @@ func TestFeedSubscribeWhileDown(t *testing.T) {
 	f, rec := startFeed(t, e.log, nil, e.org)
 	late := e.org + "-late"
 	e.srv.Stop()
-	eventually(t, "outage reported", func() bool { return rec.nErrs(nil) >= 1 })
+	testutil.Eventually(t, 10*time.Second, "outage reported", func() bool { return rec.nErrs(nil) >= 1 })
 	if err := f.Subscribe(late); err != nil {
 		t.Fatalf("Subscribe while down: %v", err)
 	}
 	e.srv.Restart()
-	eventually(t, "OnSubscribed(late) after restart", func() bool { return rec.nSubs(late) >= 1 })
+	testutil.Eventually(t, 10*time.Second, "OnSubscribed(late) after restart", func() bool { return rec.nSubs(late) >= 1 })
 	mustPublish(t, e.log, late, input(1))
-	eventually(t, "event for late org", func() bool { return rec.nEvents(late) == 1 })
+	testutil.Eventually(t, 10*time.Second, "event for late org", func() bool { return rec.nEvents(late) == 1 })
 }

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -87,7 +89,13 @@ func startFeed(t *testing.T, lg *store.Log, cfg func(*store.FeedConfig), orgs ..
 		}
 	}
 	for _, org := range orgs {
-		eventually(t, "OnSubscribed("+org+")", func() bool { return rec.nSubs(org) >= 1 })
+		testutil.Eventually(t, 10*time.Second, "OnSubscribed("+org+")", func() bool { return rec.nSubs(org) >= 1 })
 	}
 	return f, rec
+}
+
+func (r *recorder) errors() []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]error(nil), r.errs...)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -19,7 +20,7 @@ func TestFeedDeliversFullEventsPerOrg(t *testing.T) {
 	mustPublish(t, e.log, other, input(99)) // not subscribed
 	mustPublish(t, e.log, a, inputs(3)...)
 	mustPublish(t, e.log, b, input(7), input(8))
-	eventually(t, "events for a and b", func() bool { return rec.nEvents(a) == 3 && rec.nEvents(b) == 2 })
+	testutil.Eventually(t, 10*time.Second, "events for a and b", func() bool { return rec.nEvents(a) == 3 && rec.nEvents(b) == 2 })
 
 	for _, org := range []string{a, b} {
 		want := rangeAll(t, e.log, org, 0)
@@ -47,13 +48,13 @@ func TestFeedUnsubscribe(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Unsubscribe has no confirmation callback; wait for Redis to agree.
-	eventually(t, "UNSUBSCRIBE to take effect", func() bool {
+	testutil.Eventually(t, 10*time.Second, "UNSUBSCRIBE to take effect", func() bool {
 		n, err := e.rdb.PubSubNumSub(context.Background(), key(b, "notify")).Result()
 		return err == nil && n[key(b, "notify")] == 0
 	})
 	mustPublish(t, e.log, b, input(1))
 	mustPublish(t, e.log, a, input(1)) // marker: sent after b's on the same connection
-	eventually(t, "marker on a", func() bool { return rec.nEvents(a) == 1 })
+	testutil.Eventually(t, 10*time.Second, "marker on a", func() bool { return rec.nEvents(a) == 1 })
 	if n := rec.nEvents(b); n != 0 {
 		t.Fatalf("unsubscribed org delivered %d events", n)
 	}
@@ -69,7 +70,7 @@ func TestFeedReportsMalformed(t *testing.T) {
 		}
 	}
 	mustPublish(t, e.log, e.org, input(1))
-	eventually(t, "good event after bad ones", func() bool { return rec.nEvents(e.org) == 1 })
+	testutil.Eventually(t, 10*time.Second, "good event after bad ones", func() bool { return rec.nEvents(e.org) == 1 })
 	if n := rec.nErrs(store.ErrMalformed); n != 3 {
 		t.Fatalf("OnError got %d ErrMalformed, want 3", n)
 	}
@@ -95,7 +96,7 @@ func TestFeedClose(t *testing.T) {
 	}
 	mustPublish(t, e.log, e.org, input(1))
 	// The pub/sub connection must be gone: nobody receives this publish.
-	eventually(t, "no subscribers left", func() bool {
+	testutil.Eventually(t, 10*time.Second, "no subscribers left", func() bool {
 		n, err := e.rdb.PubSubNumSub(context.Background(), key(e.org, "notify")).Result()
 		return err == nil && n[key(e.org, "notify")] == 0
 	})

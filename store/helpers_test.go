@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -95,18 +94,5 @@ func assertContiguous(t *testing.T, evs []store.Event, from, to int64) {
 		if want := from + int64(i); ev.Seq != want {
 			t.Fatalf("event %d has seq %d, want %d", i, ev.Seq, want)
 		}
-	}
-}
-
-// eventually polls cond until it holds or 10s pass; generous because a
-// loaded CI box can be slow, and polling costs nothing when it is fast.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -36,6 +36,14 @@ func (k keys) upload(org, id string) string { return k.base(org) + ":upload:" + 
 // with their expiry; its size is the user's concurrent uploads.
 func (k keys) userUploads(org, user string) string { return k.base(org) + ":uploads:" + user }
 
+// presence is the sorted set of the org's present users, one member per
+// room, node and user, scored with its expiry (store/presence.go).
+func (k keys) presence(org string) string { return k.base(org) + ":presence" }
+
+// RolloutKey is the rollout hash ("<prefix>:rollout") that package rollout
+// reads; it sits outside every org's slot.
+func RolloutKey(prefix string) string { return prefix + ":rollout" }
+
 // script returns the KEYS of publish.lua, in its order; head.lua takes the
 // first three.
 func (k keys) script(org string) []string {

@@ -14,6 +14,7 @@ type Log struct {
 	keys   keys
 	maxLen int64
 	maxEv  int
+	pubsub PubSubMode // never PubSubAuto after New
 }
 
 // New checks cfg, fills its defaults and returns a Log. It does not talk to
@@ -23,11 +24,14 @@ func New(cfg Config) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store.New: %w", err)
 	}
-	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes}, nil
+	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes, pubsub: cfg.PubSub}, nil
 }
 
 // MaxEventBytes returns the cap on one event's data, after defaults.
 func (l *Log) MaxEventBytes() int { return l.maxEv }
+
+// PubSub returns the pub/sub mode in use, after defaults (never PubSubAuto).
+func (l *Log) PubSub() PubSubMode { return l.pubsub }
 
 // Prefix returns the key prefix in use, after defaults.
 func (l *Log) Prefix() string { return l.keys.prefix }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -36,7 +38,7 @@ func TestMiniredis(t *testing.T) {
 	if first != 1 || last != 3 {
 		t.Fatalf("Publish = %d..%d, want 1..3", first, last)
 	}
-	eventually(t, "3 events on the feed", func() bool { return rec.nEvents(org) == 3 })
+	testutil.Eventually(t, 10*time.Second, "3 events on the feed", func() bool { return rec.nEvents(org) == 3 })
 	stored := rangeAll(t, lg, org, 0)
 	assertContiguous(t, stored, 1, 3)
 	for i, ev := range rec.eventsOf(org) {

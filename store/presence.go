@@ -24,8 +24,6 @@ type PresenceEntry struct {
 	User string
 }
 
-func (k keys) presence(org string) string { return k.base(org) + ":presence" }
-
 func presenceMember(node string, e PresenceEntry) string {
 	return e.Room + "\n" + node + "\n" + e.User
 }

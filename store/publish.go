@@ -17,8 +17,8 @@ func (l *Log) Publish(ctx context.Context, org string, evs ...Input) (first, las
 	if err := validateBatch(org, evs, l.maxEv); err != nil {
 		return 0, 0, err
 	}
-	args := make([]any, 0, 2+3*len(evs))
-	args = append(args, l.maxLen, newEpoch())
+	args := make([]any, 0, 3+3*len(evs))
+	args = append(args, l.maxLen, newEpoch(), l.pubsub.publishCommand())
 	for _, ev := range evs {
 		// []byte, not string: go-redis writes it as is, without a copy.
 		args = append(args, ev.Service, ev.Type, []byte(ev.Data))

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rtgw/realtime/store"
 )
 
 // config is everything the binary reads from flags and the environment.
@@ -29,6 +31,7 @@ type config struct {
 	HeaderTimeout     time.Duration
 	ShutdownDelay     time.Duration
 	RedisPrefix       string
+	RedisPubSub       string
 	HistoryMaxLen     int64
 	JWTSecret         string
 	JWTAlgorithm      string
@@ -105,6 +108,7 @@ func settings(c *config) []setting {
 		{"redis-password", "REDIS_PASSWORD", "password for Sentinel/Cluster nodes (a REDIS_URL carries its own)", str(&c.RedisPassword)},
 		{"redis-tls", "REDIS_TLS", "use TLS to Sentinel/Cluster nodes (a REDIS_URL uses rediss://)", boolean(&c.RedisTLS)},
 		{"redis-prefix", "REALTIME_REDIS_PREFIX", "prefix of every Redis key", str(&c.RedisPrefix)},
+		{"redis-pubsub", "REALTIME_REDIS_PUBSUB", "how notifications travel: auto (sharded SPUBLISH/SSUBSCRIBE on a Redis Cluster, needs Redis 7.0+; classic elsewhere), classic (PUBLISH/SUBSCRIBE) or sharded", str(&c.RedisPubSub)},
 		{"history-maxlen", "REALTIME_HISTORY_MAXLEN", "events retained per org (approximate MAXLEN)", num64(&c.HistoryMaxLen)},
 		{"jwt-secret", "REALTIME_JWT_SECRET", "HMAC secret for client tokens (HS256/384/512; at least 32 bytes)", str(&c.JWTSecret)},
 		{"jwt-algorithm", "REALTIME_JWT_ALGORITHM", "the only accepted token algorithm: HS256, HS384, HS512, RS256, RS384, RS512, PS256, ES256, ES384", str(&c.JWTAlgorithm)},
@@ -144,7 +148,7 @@ func settings(c *config) []setting {
 }
 
 var defaults = map[string]string{
-	"addr": ":4000", "redis-prefix": "realtime", "history-maxlen": "10000",
+	"addr": ":4000", "redis-prefix": "realtime", "redis-pubsub": "auto", "history-maxlen": "10000",
 	"ping-interval": "30s", "handshake-timeout": "10s", "compress-threshold": "1024",
 	"max-message-bytes": "65536", "max-event-bytes": "65536", "outbound-queue-bytes": "1048576", "drain-timeout": "20s",
 	"log-level": "info", "log-format": "json",
@@ -273,6 +277,11 @@ func (c *config) validate() []string {
 			p = append(p, "REDIS_URL must be a redis://, rediss:// or unix:// URL")
 		}
 	}
+	if mode, err := store.ParsePubSubMode(c.RedisPubSub); err != nil {
+		p = append(p, "REALTIME_REDIS_PUBSUB must be auto, classic or sharded")
+	} else if mode == store.PubSubSharded && c.ClusterAddrs == "" {
+		p = append(p, "REALTIME_REDIS_PUBSUB=sharded needs a Redis Cluster (REDIS_CLUSTER_ADDRS)")
+	}
 	if c.HistoryMaxLen < 1 {
 		p = append(p, "REALTIME_HISTORY_MAXLEN must be at least 1")
 	}
@@ -313,7 +322,7 @@ func (c config) redacted() map[string]any {
 		u = parsed.String()
 	}
 	return map[string]any{
-		"addr": c.Addr, "metrics_addr": c.MetricsAddr, "redis_url": u, "redis_prefix": c.RedisPrefix, "history_maxlen": c.HistoryMaxLen,
+		"addr": c.Addr, "metrics_addr": c.MetricsAddr, "redis_url": u, "redis_prefix": c.RedisPrefix, "redis_pubsub": c.RedisPubSub, "history_maxlen": c.HistoryMaxLen,
 		"jwt_secret": mask(c.JWTSecret), "api_key": mask(c.APIKey), "redis_password": mask(c.RedisPassword),
 		"redis_sentinel_addrs": c.SentinelAddrs, "redis_sentinel_master": c.SentinelMaster, "redis_cluster_addrs": c.ClusterAddrs,
 		"allowed_origins": c.AllowedOrigins, "max_conns_per_user": c.MaxConnsPerUser, "ping_interval": c.PingInterval.String(),

@@ -67,8 +67,12 @@ func run(cfg config) error {
 	}
 	defer client.Close()
 
-	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes})
+	pubsub, _ := store.ParsePubSubMode(cfg.RedisPubSub) // validated in loadConfig
+	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes, PubSub: pubsub})
 	if err != nil {
+		return err
+	}
+	if err := checkRedis(log, logger); err != nil {
 		return err
 	}
 	verifier, err := newVerifier(cfg)
@@ -82,7 +86,7 @@ func run(cfg config) error {
 	var srv *gateway.Server
 	flags, err := rollout.New(rollout.Config{
 		Client:            client,
-		Key:               cfg.RedisPrefix + ":rollout",
+		Key:               store.RolloutKey(cfg.RedisPrefix),
 		DefaultEnabled:    cfg.StreamingV2,
 		DefaultPercent:    cfg.RolloutPercent,
 		DefaultPercentSet: true,
@@ -100,7 +104,7 @@ func run(cfg config) error {
 		MaxConnsPerUser: cfg.MaxConnsPerUser,
 		MaxConnsPerOrg:  cfg.MaxConnsPerOrg,
 		HandshakeRate:   float64(cfg.HandshakeRate),
-		Log: gateway.StoreLog(log, client, func(err error) {
+		Log: gateway.StoreLog(log, func(err error) {
 			logger.Warn().Err(err).Msg("event feed")
 		}),
 		Verifier:           verifier,

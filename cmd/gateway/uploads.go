@@ -8,7 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/rtgw/realtime/gateway"
+	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/store/files"
 )
 
@@ -38,21 +38,21 @@ func (c *config) validateUploads() []string {
 // uploadConfig builds the gateway's upload settings. Without a directory
 // uploads are off in production; development mode keeps them under the
 // system's temporary directory so the demo page can upload.
-func uploadConfig(c config, dev bool, logger zerolog.Logger) (gateway.UploadConfig, error) {
+func uploadConfig(c config, dev bool, logger zerolog.Logger) (upload.Config, error) {
 	dir := c.UploadDir
 	if dir == "" && dev {
 		dir = filepath.Join(os.TempDir(), "realtime-uploads")
 	}
 	if dir == "" {
 		logger.Info().Msg("uploads disabled (set REALTIME_UPLOAD_DIR to enable)")
-		return gateway.UploadConfig{}, nil
+		return upload.Config{}, nil
 	}
 	storage, err := files.New(dir)
 	if err != nil {
-		return gateway.UploadConfig{}, fmt.Errorf("REALTIME_UPLOAD_DIR: %w", err)
+		return upload.Config{}, fmt.Errorf("REALTIME_UPLOAD_DIR: %w", err)
 	}
 	logger.Info().Str("dir", dir).Msg("uploads enabled")
-	return gateway.UploadConfig{
+	return upload.Config{
 		Storage:      storage,
 		MaxBytes:     c.UploadMaxBytes,
 		ContentTypes: splitList(c.UploadContentTypes),

@@ -2,20 +2,18 @@ package gatewaytest
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rtgw/realtime/internal/auth"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // Secrets every node started here shares, so tokens and keys work on all.
@@ -30,6 +28,9 @@ type Options struct {
 	Addr      string            // listen address; default a free loopback port
 	Env       map[string]string // extra environment, e.g. REALTIME_DRAIN_TIMEOUT
 	Plain     bool              // run the binary built without the race detector
+	// WaitReady waits for /readyz (Redis reachable) rather than /healthz
+	// (process up) before Start returns.
+	WaitReady bool
 }
 
 // Node is one running gateway process.
@@ -37,7 +38,7 @@ type Node struct {
 	Addr string
 
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *testutil.LockedBuffer
 	done chan struct{}
 	err  error // set before done closes
 }
@@ -51,9 +52,9 @@ func Start(t testing.TB, o Options) *Node {
 		bin = PlainBinary(t)
 	}
 	if o.Addr == "" {
-		o.Addr = freeAddr(t)
+		o.Addr = testutil.FreeAddr(t)
 	}
-	n := &Node{Addr: o.Addr, out: &syncBuffer{}, done: make(chan struct{})}
+	n := &Node{Addr: o.Addr, out: &testutil.LockedBuffer{}, done: make(chan struct{})}
 	env := map[string]string{
 		"REALTIME_JWT_SECRET": JWTSecret,
 		"REALTIME_API_KEY":    APIKey,
@@ -85,15 +86,19 @@ func Start(t testing.TB, o Options) *Node {
 			t.Logf("gateway %s output:\n%s", n.Addr, n.Logs())
 		}
 	})
-	n.waitHealthy(t)
+	probe := "/healthz"
+	if o.WaitReady {
+		probe = "/readyz"
+	}
+	n.waitHealthy(t, probe)
 	return n
 }
 
-func (n *Node) waitHealthy(t testing.TB) {
+func (n *Node) waitHealthy(t testing.TB, probe string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get(n.URL("/healthz"))
+		resp, err := http.Get(n.URL(probe))
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -106,7 +111,7 @@ func (n *Node) waitHealthy(t testing.TB) {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("gateway on %s not healthy after 20s:\n%s", n.Addr, n.Logs())
+			t.Fatalf("gateway on %s: no 200 from %s after 20s:\n%s", n.Addr, probe, n.Logs())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -147,8 +152,8 @@ func (n *Node) Wait(t testing.TB, timeout time.Duration) int {
 	return -1
 }
 
-// Metrics reads the node's Prometheus text and returns the unlabelled
-// series it holds (name → value).
+// Metrics reads the node's Prometheus text and returns every series it
+// holds, labelled ones under their full name (`name{label="v"}` → value).
 func (n *Node) Metrics() (map[string]float64, error) {
 	resp, err := http.Get(n.URL("/metrics"))
 	if err != nil {
@@ -158,16 +163,22 @@ func (n *Node) Metrics() (map[string]float64, error) {
 	out := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		name, val, ok := strings.Cut(sc.Text(), " ")
-		if !ok || strings.ContainsAny(name, "{#") {
+		line := sc.Text()
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 || strings.HasPrefix(line, "#") {
 			continue
 		}
+		name, val := line[:i], line[i+1:]
 		if v, err := strconv.ParseFloat(val, 64); err == nil {
 			out[name] = v
 		}
 	}
 	return out, sc.Err()
 }
+
+// PID is the node's process id (its Redis connections are named
+// "realtime-gateway:<host>:<pid>" in CLIENT LIST).
+func (n *Node) PID() int { return n.cmd.Process.Pid }
 
 // Logs is everything the process printed.
 func (n *Node) Logs() string { return n.out.String() }
@@ -206,31 +217,4 @@ func (n *Node) Publish(org, service, typ, data string) (int64, error) {
 		return 0, err
 	}
 	return out.Seq, nil
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

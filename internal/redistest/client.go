@@ -2,12 +2,11 @@ package redistest
 
 import (
 	"crypto/rand"
-	"fmt"
-	"net"
 	"strings"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // Client returns a go-redis client for the server, closed in t.Cleanup.
@@ -39,11 +38,4 @@ func UniqueName(t testing.TB) string {
 
 // freePort asks the kernel for a free loopback port. It is free only until
 // the probe closes; Start retries if redis-server then fails to bind.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+var freePort = testutil.FreePort

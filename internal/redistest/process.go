@@ -2,12 +2,11 @@ package redistest
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
+	"github.com/rtgw/realtime/internal/testutil"
 	"net"
 	"os/exec"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 )
@@ -96,21 +95,11 @@ func (p *process) stop() {
 	}
 }
 
-// syncBuffer lets the exec copier goroutines write while a failing start
-// reads the log.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+func (p *process) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.exited
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer is the server log, written by exec's copier goroutines
+// while a failing start reads it.
+type syncBuffer = testutil.LockedBuffer

@@ -124,3 +124,15 @@ func (s *Server) start() error {
 	s.mu.Unlock()
 	return nil
 }
+
+// Kill SIGKILLs the server, as a crash would: no shutdown, no final write.
+// Restart brings it back empty.
+func (s *Server) Kill() {
+	s.mu.Lock()
+	p := s.proc
+	s.proc = nil
+	s.mu.Unlock()
+	if p != nil {
+		p.kill()
+	}
+}

@@ -294,3 +294,22 @@ func (c *Client) Events(n int) []Seen {
 // Reader exposes the buffered reader for tests that parse frames themselves
 // (benchmarks that must not pay for JSON decoding).
 func (c *Client) Reader() *bufio.Reader { return c.br }
+
+// SendFrame writes one client frame exactly as given (masked unless told):
+// for tests of what a browser would never send. t is the test calling,
+// which may be a subtest of the one that dialled.
+func SendFrame(t testing.TB, c *Client, fin bool, rsv byte, op ws.OpCode, masked bool, payload []byte) {
+	t.Helper()
+	h := ws.Header{Fin: fin, Rsv: rsv, OpCode: op, Length: int64(len(payload)), Masked: masked}
+	p := append([]byte(nil), payload...)
+	if masked {
+		h.Mask = ws.NewMask()
+		ws.Cipher(p, h.Mask, 0)
+	}
+	if err := ws.WriteHeader(c.NC, h); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.NC.Write(p); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -91,6 +91,10 @@ uploads off in the binary. A list (contentTypes) is joined with commas.
 {{- else if .cluster.addrs }}
 - name: REDIS_CLUSTER_ADDRS
   value: {{ join "," .cluster.addrs | quote }}
+{{- if and .cluster.pubsub (ne .cluster.pubsub "auto") }}
+- name: REALTIME_REDIS_PUBSUB
+  value: {{ .cluster.pubsub | quote }}
+{{- end }}
 {{- end }}
 - name: REALTIME_REDIS_PREFIX
   value: {{ .prefix | quote }}
