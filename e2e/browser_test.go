@@ -114,9 +114,10 @@ type snapshot struct {
 	Resyncs    []resync    `json:"resyncs"`
 	TokenCalls int         `json:"tokenCalls"`
 	Pings      int         `json:"pings"`
-	Leader     bool        `json:"leader"` // holds the connection (tab sharing)
-	LedAt      int64       `json:"ledAt"`  // ms since the epoch the lock was granted, 0 if never
-	OpenAt     int64       `json:"openAt"` // ms since the epoch the state last became open
+	Sockets    []socketRec `json:"sockets"` // every WebSocket the page opened
+	Leader     bool        `json:"leader"`  // holds the connection (tab sharing)
+	LedAt      int64       `json:"ledAt"`   // ms since the epoch the lock was granted, 0 if never
+	OpenAt     int64       `json:"openAt"`  // ms since the epoch the state last became open
 }
 
 type event struct {
@@ -125,6 +126,14 @@ type event struct {
 	Type    string          `json:"type"`
 	Data    json.RawMessage `json:"data"`
 	TS      string          `json:"ts"`
+}
+
+// socketRec is one WebSocket a page opened: when (ms since the epoch),
+// and its close code and time once closed.
+type socketRec struct {
+	At       int64 `json:"at"`
+	Code     int   `json:"code"`
+	ClosedAt int64 `json:"closedAt"`
 }
 
 type errorInfo struct {

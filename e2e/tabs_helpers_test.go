@@ -108,11 +108,50 @@ func (g *gatewayProc) series(part string) string {
 	return strings.Join(out, "; ")
 }
 
-// tabsPing replaces the harness's 1 s ping for the tab tests, which count
-// connections: with a dozen tabs loading on a busy 2-core machine, a
-// 2.5 s silence watchdog could drop and reopen a connection (a count off
-// by one) while no tab did anything wrong.
-const tabsPing = "REALTIME_PING_INTERVAL=10s"
+// sockets says, for a failure message, which tabs opened WebSockets and
+// how each ended (close code 0: still open), with the tab's states.
+func sockets(tabs []*tab) string {
+	var b strings.Builder
+	for i, tb := range tabs {
+		s := tb.snap()
+		fmt.Fprintf(&b, "[tab %d leader=%v states=%v sockets:", i, s.Leader, s.States)
+		for _, k := range s.Sockets {
+			fmt.Fprintf(&b, " opened %d closed %d code %d;", k.At, k.ClosedAt, k.Code)
+		}
+		b.WriteString("] ")
+	}
+	return b.String()
+}
+
+// tabsPing gives the tab tests the gateway's default ping interval instead
+// of the harness's 1 s. They count connections, and the gateway closes a
+// peer silent for 1.5 intervals: with a dozen tabs loading on a loaded
+// 2-core machine a renderer can miss a pong by seconds (measured: gaps
+// between pings seen by a page up to 3.3 s with three test binaries on one
+// core), and at 1 s that closed and reopened connections (5 opened for 3,
+// realtime_dead_peer_disconnects_total 2) in 3 of 12 runs. At 30 s a
+// page would have to stall for 45 s. Nothing in these tests waits on a
+// ping: a killed gateway or a closed tab ends its sockets at once.
+const tabsPing = "REALTIME_PING_INTERVAL=30s"
+
+// requireOneSocketEach checks from the browsers' side what the gateway's
+// connection count says: every leading tab opened exactly one WebSocket
+// and no other tab opened any. It returns how many tabs lead.
+func requireOneSocketEach(t *testing.T, tabs []*tab) int {
+	t.Helper()
+	leaders := 0
+	for _, tb := range tabs {
+		s := tb.snap()
+		want := 0
+		if s.Leader {
+			leaders, want = leaders+1, 1
+		}
+		if len(s.Sockets) != want {
+			t.Fatalf("a tab (leader=%v) opened %d WebSockets; want %d; %s", s.Leader, len(s.Sockets), want, sockets(tabs))
+		}
+	}
+	return leaders
+}
 
 func seqRange(from, to int64) []int64 {
 	out := make([]int64, 0, to-from+1)

@@ -26,7 +26,10 @@ func TestTabsShareOneConnection(t *testing.T) {
 	leaderOf(t, tabs)
 	waitMetric(t, g, "realtime_connections_active", 1)
 	if n := g.metric("realtime_connections_opened_total"); n != 1 {
-		t.Fatalf("%v connections opened for three tabs; want 1; %s", n, g.series("disconnects_total"))
+		t.Fatalf("%v connections opened for three tabs; want 1; %s; %s", n, g.series("disconnects_total"), sockets(tabs))
+	}
+	if n := requireOneSocketEach(t, tabs); n != 1 {
+		t.Fatalf("%d tabs lead; want 1", n)
 	}
 	publishTicks(g, org, seqRange(1, 200)...)
 	for _, tb := range tabs {
@@ -44,7 +47,7 @@ func TestTabsShareOneConnection(t *testing.T) {
 	}
 	lead := leaderOf(t, tabs)
 	if n := g.metric("realtime_connections_opened_total"); n != 1 {
-		t.Fatalf("%v connections opened after the restart; want 1 for three tabs; %s", n, g.series("disconnects_total"))
+		t.Fatalf("%v connections opened after the restart; want 1 for three tabs; %s; %s", n, g.series("disconnects_total"), sockets(tabs))
 	}
 
 	// Close the leader between two bursts of events.
@@ -69,7 +72,7 @@ func TestTabsShareOneConnection(t *testing.T) {
 		t.Fatalf("another tab led %v after the leader closed; want within 1s", led)
 	}
 	if n := g.metric("realtime_connections_opened_total") - opened; n != 1 {
-		t.Fatalf("%v connections opened for the takeover; want 1; %s", n, g.series("disconnects_total"))
+		t.Fatalf("%v connections opened for the takeover; want 1; %s; %s", n, g.series("disconnects_total"), sockets(rest))
 	}
 	if n := g.metric("realtime_replay_events_count") - replays; n != 1 || g.metric("realtime_resumes_unrecovered_total") != 0 {
 		t.Fatalf("%v recovered resumes, %v unrecovered, for the takeover; want one resume with lastSeq", n, g.metric("realtime_resumes_unrecovered_total"))
@@ -130,7 +133,12 @@ func TestTabsForwardRequests(t *testing.T) {
 	tabs = append(tabs, openTabs(t, browser, g, 8, opts)...)
 	leaderOf(t, tabs)
 	waitMetric(t, g, "realtime_connections_active", 3)
+	all := append(append(tabs, other...), solo...)
 	if n := g.metric("realtime_connections_opened_total"); n != 3 {
-		t.Fatalf("%v connections opened; want 3: ten sharing tabs, one with other services, one not sharing; %s", n, g.series("disconnects_total"))
+		t.Fatalf("%v connections opened; want 3: ten sharing tabs, one with other services, one not sharing; %s; %s",
+			n, g.series("disconnects_total"), sockets(all))
+	}
+	if n := requireOneSocketEach(t, all); n != 3 {
+		t.Fatalf("%d tabs lead; want 3: one of the ten sharing, the one with other services, the one not sharing", n)
 	}
 }

@@ -1,15 +1,20 @@
 // Test harness loaded into a page on the gateway's origin. It records every
 // callback of the client so the Go test can poll window.snapshot().
-window.h = { events: [], states: [], errors: [], resyncs: [], tokens: [], tokenCalls: 0, pings: 0 };
+window.h = { events: [], states: [], errors: [], resyncs: [], tokens: [], tokenCalls: 0, pings: 0, sockets: [] };
 
 // Count the server's JSON pings without touching the client: wrap the
-// global WebSocket that the client constructs.
+// global WebSocket that the client constructs. Each socket the page opens
+// is recorded too ({at, code, closedAt}, ms on the page's clock), so a
+// test counting connections can say which tab opened one and how it ended.
 window.WebSocket = class extends WebSocket {
   constructor(...args) {
     super(...args);
+    const rec = { at: Date.now() };
+    h.sockets.push(rec);
     this.addEventListener('message', (m) => {
       if (typeof m.data === 'string' && m.data.startsWith('{"type":"ping"')) h.pings++;
     });
+    this.addEventListener('close', (e) => { rec.code = e.code; rec.closedAt = Date.now(); });
   }
 };
 
@@ -58,6 +63,7 @@ window.snapshot = () => JSON.stringify({
   resyncs: h.resyncs,
   tokenCalls: h.tokenCalls,
   pings: h.pings,
+  sockets: h.sockets,
   leader: h.rt ? h.rt.leader : false,
   ledAt: h.ledAt || 0,
   openAt: h.openAt || 0,
