@@ -10,7 +10,9 @@ import (
 // Rollout decides at handshake whether a client may use WebSocket.
 // *rollout.Source implements it; nil Config.Rollout lets everyone in.
 type Rollout interface {
-	Decide(ctx context.Context, user, org string) rollout.Decision
+	// Decide answers for the token's user and org; optIn is the
+	// handshake's "optIn" (the browser asks to be let in).
+	Decide(ctx context.Context, user, org string, optIn bool) rollout.Decision
 	Enabled() bool
 }
 
@@ -18,12 +20,13 @@ type Rollout interface {
 // thrown while they were connected.
 const reasonKillSwitch rollout.Reason = "kill_switch"
 
-// checkRollout returns a fallback Disconnect for a client outside the rollout.
-func (s *Server) checkRollout(c *conn) error {
+// checkRollout returns a fallback Disconnect for a client outside the
+// rollout; optIn is the handshake's "optIn".
+func (s *Server) checkRollout(c *conn, optIn bool) error {
 	if s.cfg.Rollout == nil {
 		return nil
 	}
-	d := s.cfg.Rollout.Decide(context.Background(), c.user, c.org)
+	d := s.cfg.Rollout.Decide(context.Background(), c.user, c.org, optIn)
 	s.metrics.ops.decided(d)
 	if d.In {
 		return nil

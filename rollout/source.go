@@ -58,6 +58,7 @@ type Source struct {
 type globals struct {
 	enabled bool
 	percent int
+	optIn   bool // "optin": absent or anything but "1" is off
 }
 
 var errConfig = errors.New("rollout: invalid config")
@@ -88,9 +89,10 @@ func New(cfg Config) (*Source, error) {
 	return &Source{cfg: cfg}, nil
 }
 
-// Decide reads the fields for (user, org) with one HMGET and decides.
-func (s *Source) Decide(ctx context.Context, user, org string) Decision {
-	return Decide(s.Flags(ctx, user, org), user)
+// Decide reads the fields for (user, org) with one HMGET and decides;
+// optIn is the client's own request to be let in (see Flags.OptIn).
+func (s *Source) Decide(ctx context.Context, user, org string, optIn bool) Decision {
+	return Decide(s.Flags(ctx, user, org), user, optIn)
 }
 
 // Flags reads the fields for (user, org). On a Redis failure it returns the
@@ -101,18 +103,18 @@ func (s *Source) Flags(ctx context.Context, user, org string) Flags {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	vals, err := s.cfg.Client.HMGet(ctx, s.cfg.Key, "enabled", "percent",
+	vals, err := s.cfg.Client.HMGet(ctx, s.cfg.Key, "enabled", "percent", "optin",
 		"allow:user:"+user, "allow:org:"+org, "deny:user:"+user, "deny:org:"+org).Result()
 	if err != nil {
 		s.failed(err)
 		return s.fallbackFlags()
 	}
-	g := s.parseGlobals(vals[0], vals[1])
+	g := s.parseGlobals(vals[0], vals[1], vals[2])
 	s.store(g)
 	return Flags{
-		Enabled: g.enabled, Percent: g.percent,
-		AllowUser: isOne(vals[2]), AllowOrg: isOne(vals[3]),
-		DenyUser: isOne(vals[4]), DenyOrg: isOne(vals[5]),
+		Enabled: g.enabled, Percent: g.percent, OptIn: g.optIn,
+		AllowUser: isOne(vals[3]), AllowOrg: isOne(vals[4]),
+		DenyUser: isOne(vals[5]), DenyOrg: isOne(vals[6]),
 	}
 }
 
@@ -134,16 +136,17 @@ func (s *Source) fallbackFlags() Flags {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.haveRead && time.Since(s.readAt) <= s.cfg.MaxStale {
-		return Flags{Enabled: s.global.enabled, Percent: s.global.percent}
+		return Flags{Enabled: s.global.enabled, Percent: s.global.percent, OptIn: s.global.optIn}
 	}
 	return Flags{Enabled: s.cfg.DefaultEnabled, Percent: s.cfg.DefaultPercent}
 }
 
 // parseGlobals applies defaults to absent fields. A malformed value (not
 // 0/1, a percent outside 0..100) counts as absent, so a typo falls back to
-// the deployment's defaults instead of switching everyone off.
-func (s *Source) parseGlobals(enabled, percent any) globals {
-	g := globals{enabled: s.cfg.DefaultEnabled, percent: s.cfg.DefaultPercent}
+// the deployment's defaults instead of switching everyone off. "optin" has
+// no configured default: only "1" turns it on.
+func (s *Source) parseGlobals(enabled, percent, optIn any) globals {
+	g := globals{enabled: s.cfg.DefaultEnabled, percent: s.cfg.DefaultPercent, optIn: isOne(optIn)}
 	if v, ok := enabled.(string); ok && (v == "0" || v == "1") {
 		g.enabled = v == "1"
 	}
