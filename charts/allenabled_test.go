@@ -31,6 +31,7 @@ func checkAllEnabled(t *testing.T, m manifest) {
 		"REALTIME_IDEMPOTENCY_WINDOW":   "6h",
 		"REALTIME_OUTBOUND_QUEUE_BYTES": "2097152",
 		"REALTIME_COMPRESS_THRESHOLD":   "-1",
+		"REALTIME_REVOCATION_TTL":       "48h",
 		"GOMEMLIMIT":                    "1800MiB",
 		"REALTIME_DEMO":                 "false",
 		"REALTIME_UPLOAD_DIR":           "/srv/uploads",

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -42,8 +43,9 @@ type chatEnvelope struct {
 }
 
 // publishJob is one piece of Redis work for a publisher: a client publish
-// (env under key, answered on c), a typing signal (eph), or a presence
-// change (presence +1 / -1 for entries).
+// (env under key, answered on c), a typing signal (eph), a presence
+// change (presence +1 / -1 for entries), or a token refresh's revocation
+// check.
 type publishJob struct {
 	c        *conn
 	id       string
@@ -53,6 +55,7 @@ type publishJob struct {
 	eph      *store.Ephemeral
 	presence int
 	entries  []store.PresenceEntry
+	refresh  *auth.Claims
 }
 
 // publishQueue bounds client publishes waiting for Redis on a node (split
@@ -85,7 +88,7 @@ func (c *conn) publish(msg []byte) {
 		c.sendPublishError(p.ID, "bad_publish", "data is missing or not JSON")
 	case p.IdempotencyKey != nil && !validIdempotencyKey(*p.IdempotencyKey):
 		c.sendPublishError(p.ID, "bad_publish", errIdempotencyKey.Error())
-	case !c.claims.MayPublish(p.Service):
+	case !c.token().MayPublish(p.Service):
 		c.s.metrics.clientPublishes["not_allowed"].Inc()
 		c.sendPublishError(p.ID, "publish_not_allowed", "the token may not publish to "+p.Service)
 	case !c.s.publishRate.Allow(c.org+"\x00"+c.user, time.Now()):
@@ -118,6 +121,8 @@ func (s *Server) runPublisher(q <-chan publishJob) {
 			switch {
 			case j.presence != 0:
 				s.presenceJob(ctx, j)
+			case j.refresh != nil:
+				s.refreshJob(ctx, j.c, j.refresh)
 			case j.eph != nil:
 				if err := s.cfg.Log.SendEphemeral(ctx, j.c.org, *j.eph); err != nil {
 					s.metrics.redisErrors.Inc()

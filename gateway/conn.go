@@ -44,14 +44,16 @@ type conn struct {
 
 	// Set before the connection is shared, read-only afterwards.
 	remote  string
-	deflate bool // negotiated permessage-deflate (no context takeover both ways)
-	org     string
-	user    string
-	claims  auth.Claims
-	counted bool // holds a slot in Server.limits
-	present bool // counted in Server.presence; caller holds mu
+	deflate bool   // negotiated permessage-deflate (no context takeover both ways)
+	org     string // the token's; a refresh cannot change it
+	user    string // the token's; a refresh cannot change it
+	counted bool   // holds a slot in Server.limits
+	present bool   // counted in Server.presence; caller holds mu
 
 	lastRead atomic.Int64 // unix nanos of the last frame from the peer
+
+	tok      atomic.Pointer[auth.Claims] // current token's claims; replaced by a refresh (token.go)
+	expireAt atomic.Int64                // unix nanos: tok's exp plus the leeway; 0 before authentication
 
 	// Owned by whichever reader holds the connection (one at a time: the read
 	// registration is one-shot and re-armed only when the reader is done).

@@ -21,7 +21,9 @@ const (
 	CloseFallback         CloseCode = 4010
 	CloseTooManyConns     CloseCode = 4029
 	CloseUnauthorized     CloseCode = 4001
+	CloseTokenExpired     CloseCode = 4002
 	CloseForbidden        CloseCode = 4003
+	CloseRevoked          CloseCode = 4009
 	CloseBadHandshake     CloseCode = 4400
 	CloseHandshakeTimeout CloseCode = 4408
 )
@@ -56,8 +58,12 @@ func (c CloseCode) String() string {
 		return "too_many_connections"
 	case CloseUnauthorized:
 		return "unauthorized"
+	case CloseTokenExpired:
+		return "token_expired"
 	case CloseForbidden:
 		return "service_not_allowed"
+	case CloseRevoked:
+		return "revoked"
 	case CloseBadHandshake:
 		return "bad_handshake"
 	case CloseHandshakeTimeout:

@@ -18,6 +18,7 @@ type EventLog interface {
 	Log
 	Signals
 	PresenceStore
+	Revocations
 	// Ping checks that the store is reachable (for /readyz).
 	Ping(ctx context.Context) error
 }
@@ -49,6 +50,18 @@ type Signals interface {
 	// SendEphemeral sends a signal to the org's live subscribers on every
 	// node; it is never logged or replayed.
 	SendEphemeral(ctx context.Context, org string, e store.Ephemeral) error
+}
+
+// Revocations is the record of revoked tokens (store/revoke.go).
+type Revocations interface {
+	// Revoke records a revocation of user's tokens in org ("": every
+	// token of the org) at at, announces it to every node's feed, and
+	// returns the revocation time in force (unix seconds).
+	Revoke(ctx context.Context, org, user string, at time.Time) (int64, error)
+	// Revoked reads what applies to user in org.
+	Revoked(ctx context.Context, org, user string) (store.Revocation, error)
+	// RevocationQuery is Revoked split for a shared pipeline (admit.go).
+	RevocationQuery(org, user string) *store.RevocationQuery
 }
 
 // PresenceStore is the cluster-wide presence: see store.PresenceBeat,

@@ -144,9 +144,9 @@ func writeUnavailable(w http.ResponseWriter) {
 	writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
 }
 
-// waitChange blocks until ch closes, timeout passes, done closes, or the
-// server stops. It reports whether the tail moved.
-func (s *Server) waitChange(ch <-chan struct{}, timeout time.Duration, done <-chan struct{}) bool {
+// waitChange blocks until ch closes, timeout passes, done or cut closes,
+// or the server stops. It reports whether the tail moved.
+func (s *Server) waitChange(ch <-chan struct{}, timeout time.Duration, done, cut <-chan struct{}) bool {
 	tm := time.NewTimer(timeout)
 	defer tm.Stop()
 	select {
@@ -154,7 +154,36 @@ func (s *Server) waitChange(ch <-chan struct{}, timeout time.Duration, done <-ch
 		return true
 	case <-tm.C:
 	case <-done:
+	case <-cut:
 	case <-s.drain:
 	}
 	return false
+}
+
+// admitFallback registers a long-poll or SSE request with the revoker, then
+// checks the revocation record (one round trip; the fallbacks have no
+// rollout read to share it with). The caller removes the client when done.
+func (s *Server) admitFallback(ctx context.Context, claims *auth.Claims) (*fallbackClient, *httpError) {
+	fc := s.fallbacks.add(claims)
+	switch err := s.checkRevoked(ctx, claims); err {
+	case nil:
+		return fc, nil
+	case errRevoked:
+		s.fallbacks.remove(fc)
+		s.metrics.rejected(CloseUnauthorized)
+		return nil, errRevokedHTTP
+	default:
+		s.fallbacks.remove(fc)
+		return nil, &httpError{http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry"}
+	}
+}
+
+// errRevokedHTTP answers a fallback request whose token is revoked, at its
+// start or while it waits.
+var errRevokedHTTP = &httpError{http.StatusUnauthorized, CloseUnauthorized.String(), errRevoked.Message}
+
+// tokenDeadline is when a fallback request's token stops counting: its exp
+// plus the verifier's leeway, as for a WebSocket.
+func (s *Server) tokenDeadline(claims *auth.Claims) time.Time {
+	return claims.Expiry.Add(s.cfg.Verifier.Leeway())
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -22,6 +23,7 @@ func benchTail(b *testing.B, n int) (*orgTail, []*conn, *Server) {
 	conns := make([]*conn, n)
 	for i := range conns {
 		conns[i] = &conn{id: uint64(i), s: s, state: stateActive}
+		conns[i].expireAt.Store(math.MaxInt64) // a token that never runs out
 		t.addSubscriberLocked(conns[i], []string{"finance"})
 	}
 	return t, conns, s

@@ -2,10 +2,15 @@ package gateway
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rtgw/realtime/internal/auth"
 )
 
 // FuzzParseHandshake: any first message yields a handshake that passed
@@ -104,6 +109,52 @@ func FuzzFrameParser(f *testing.F) {
 			if len(c.partial) > 1024+14 {
 				t.Fatalf("buffered %d bytes of an incomplete frame", len(c.partial))
 			}
+		}
+	})
+}
+
+// FuzzRefresh: any refresh message either yields the same org and user
+// with every subscribed service still allowed, or a 4001/4003 Disconnect
+// with a reason — never a panic, never a move to another org or user.
+func FuzzRefresh(f *testing.F) {
+	v, err := auth.New(auth.Config{Secret: []byte(testSecret)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	hour := time.Now().Add(time.Hour)
+	sign := func(c auth.Claims) string {
+		tok, err := v.Sign(c)
+		if err != nil {
+			f.Fatal(err)
+		}
+		return tok
+	}
+	for _, tok := range []string{
+		sign(auth.Claims{User: "u1", Org: "acme", Expiry: hour}),
+		sign(auth.Claims{User: "u1", Org: "other", Expiry: hour}),
+		sign(auth.Claims{User: "u2", Org: "acme", Expiry: hour}),
+		sign(auth.Claims{User: "u1", Org: "acme", Expiry: hour, Services: []string{"finance"}}),
+		sign(auth.Claims{User: "u1", Org: "acme", Expiry: time.Now().Add(-time.Hour)}),
+		"", "x.y.z",
+	} {
+		b, _ := json.Marshal(map[string]any{"type": "refresh", "token": tok})
+		f.Add(b)
+	}
+	for _, s := range []string{`{"type":"refresh","token":42}`, `{"type":"refresh"}`, `null`, `[]`, `{"token":null}`} {
+		f.Add([]byte(s))
+	}
+	s := &Server{cfg: Config{Verifier: v}}
+	c := &conn{s: s, org: "acme", user: "u1", hs: &handshake{Services: []string{"finance", "guest"}}}
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		claims, d, result := c.checkRefresh(msg)
+		if d != nil {
+			if (d.Code != CloseUnauthorized && d.Code != CloseForbidden) || d.Message == "" || !slices.Contains(refreshResults, result) {
+				t.Fatalf("refusal %+v (%s)", d, result)
+			}
+			return
+		}
+		if claims.Org != "acme" || claims.User != "u1" || !claims.Allows("finance") || !claims.Allows("guest") {
+			t.Fatalf("accepted %+v", claims)
 		}
 	})
 }

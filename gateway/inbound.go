@@ -40,6 +40,8 @@ func (c *conn) onMessage(op ws.OpCode, msg []byte) error {
 		c.publish(msg)
 	case "typing":
 		c.typing(msg)
+	case "refresh":
+		c.refresh(msg)
 	case "upload.start", "upload.resume", "upload.abort":
 		c.s.uploads.Message(c, m.Type, msg)
 	case "ping":

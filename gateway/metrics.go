@@ -21,7 +21,7 @@ var allCloseCodes = []CloseCode{
 	CloseNormal, CloseGoingAway, CloseProtocolError, CloseInvalidPayload,
 	CloseMessageTooBig, CloseInternalError, CloseServiceRestart, CloseSlowConsumer,
 	CloseUnauthorized, CloseForbidden, CloseBadHandshake, CloseHandshakeTimeout,
-	CloseFallback, CloseTooManyConns,
+	CloseFallback, CloseTooManyConns, CloseTokenExpired, CloseRevoked,
 }
 
 // serverMetrics is the one source of truth for the node's counters: the
@@ -53,6 +53,10 @@ type serverMetrics struct {
 	publishFailed   *metrics.Counter
 	polls           *metrics.Counter
 	sseStreams      *metrics.Gauge
+	tokenExpired    *metrics.Counter                    // WebSocket connections closed 4002 and SSE streams ended at their token's expiry
+	revocations     *metrics.Counter                    // revocations recorded through this node's POST /v2/realtime/disconnect
+	revokeDropped   *metrics.Counter                    // revocation signals this node could not queue (still enforced by the record)
+	refreshes       map[string]*metrics.Counter         // in-band token refreshes by result; read-only after init
 	fallbacks       map[rollout.Reason]*metrics.Counter // read-only after init
 	clientPublishes map[string]*metrics.Counter         // by result; read-only after init
 	closes          map[CloseCode]*metrics.Counter      // read-only after init
@@ -91,6 +95,10 @@ func newServerMetrics() *serverMetrics {
 		publishFailed:   s.NewCounter(metricsPrefix + `publish_requests_total{result="error"}`),
 		polls:           s.NewCounter(metricsPrefix + "long_polls_total"),
 		sseStreams:      s.NewGauge(metricsPrefix+"sse_streams_active", nil),
+		tokenExpired:    s.NewCounter(metricsPrefix + "token_expired_closes_total"),
+		revocations:     s.NewCounter(metricsPrefix + "revocations_total"),
+		revokeDropped:   s.NewCounter(metricsPrefix + "revocation_signals_dropped_total"),
+		refreshes:       make(map[string]*metrics.Counter),
 		fallbacks:       make(map[rollout.Reason]*metrics.Counter),
 		clientPublishes: make(map[string]*metrics.Counter),
 		closes:          make(map[CloseCode]*metrics.Counter),
@@ -105,6 +113,9 @@ func newServerMetrics() *serverMetrics {
 	}
 	for _, r := range []string{"ok", "not_allowed", "rate_limited", "busy", "error"} {
 		m.clientPublishes[r] = s.NewCounter(metricsPrefix + `client_publishes_total{result="` + r + `"}`)
+	}
+	for _, r := range refreshResults {
+		m.refreshes[r] = s.NewCounter(metricsPrefix + `token_refreshes_total{result="` + r + `"}`)
 	}
 	for _, r := range []rollout.Reason{rollout.ReasonDisabled, rollout.ReasonDenied, rollout.ReasonPercent, reasonKillSwitch} {
 		m.fallbacks[r] = s.NewCounter(metricsPrefix + `fallbacks_total{reason="` + string(r) + `"}`)

@@ -19,7 +19,9 @@ const (
 // handlePoll serves GET /v2/realtime/poll?services=a,b&lastSeq=N[&epoch=E][&timeout=25].
 // It answers at once when there are events after lastSeq (or the position
 // is void), else waits on this node's org tail — not on Redis — up to
-// timeout seconds and answers with what arrived, possibly nothing.
+// timeout seconds (never past the token's exp plus leeway) and answers with
+// what arrived, possibly nothing. Each request checks its token and the
+// revocation record; a revocation while it waits answers 401.
 func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 	req, herr := s.parseFallback(r)
 	if herr != nil {
@@ -31,6 +33,12 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 		herr.write(w)
 		return
 	}
+	fc, herr := s.admitFallback(r.Context(), &req.claims)
+	if herr != nil {
+		herr.write(w)
+		return
+	}
+	defer s.fallbacks.remove(fc)
 	head, pos, recovered, err := s.start(r.Context(), req)
 	if err != nil {
 		writeUnavailable(w)
@@ -46,7 +54,12 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer t.release()
+	// A poll never waits past its token: events published after it ran
+	// out are for the next request, which needs a new token.
 	deadline := time.Now().Add(wait)
+	if end := s.tokenDeadline(&req.claims); end.Before(deadline) {
+		deadline = end
+	}
 	var out []store.Event
 	for {
 		evs, v, err := s.readAfter(r.Context(), t, pos, head.Epoch)
@@ -74,9 +87,13 @@ func (s *Server) handlePoll(w http.ResponseWriter, r *http.Request) {
 			}
 			continue
 		}
-		if !s.waitChange(v.changed, time.Until(deadline), r.Context().Done()) {
+		if !s.waitChange(v.changed, time.Until(deadline), r.Context().Done(), fc.cut) {
 			break
 		}
+	}
+	if fc.revoked() { // cut while waiting: nothing more for this token
+		errRevokedHTTP.write(w)
+		return
 	}
 	s.writePoll(w, out, pos, head.Epoch, recovered)
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
@@ -33,7 +34,7 @@ func (c *conn) attach(pos int64, epoch string, services []string) error {
 		if errors.Is(err, errEpochMismatch) && epochRetries < 2 {
 			epochRetries++
 			t.poke()
-			c.s.waitChange(changed, c.s.cfg.RedisTimeout, nil)
+			c.s.waitChange(changed, c.s.cfg.RedisTimeout, nil, nil)
 			continue
 		}
 		if errors.Is(err, errEpochMismatch) {
@@ -120,6 +121,9 @@ func (c *conn) sendPaced(f *frame) bool {
 			c.s.metrics.slowConsumers.Inc()
 			c.closeWith(disconnect(CloseSlowConsumer, "client did not read its replay"))
 		}
+		return false
+	}
+	if c.expiredAt(time.Now().UnixNano()) {
 		return false
 	}
 	c.send(f)

@@ -20,21 +20,6 @@ type Rollout interface {
 // thrown while they were connected.
 const reasonKillSwitch rollout.Reason = "kill_switch"
 
-// checkRollout returns a fallback Disconnect for a client outside the
-// rollout; optIn is the handshake's "optIn".
-func (s *Server) checkRollout(c *conn, optIn bool) error {
-	if s.cfg.Rollout == nil {
-		return nil
-	}
-	d := s.cfg.Rollout.Decide(context.Background(), c.user, c.org, optIn)
-	s.metrics.ops.decided(d)
-	if d.In {
-		return nil
-	}
-	s.metrics.fellBack(d.Reason)
-	return &Disconnect{Code: CloseFallback, Message: string(d.Reason)}
-}
-
 // KillSwitch moves every WebSocket client of this node to the fallback
 // transport: each gets the fallback message and close 4010. The closes are
 // spread evenly over Config.KillSpread so the long-poll endpoint is not hit

@@ -55,6 +55,11 @@ type Server struct {
 	uploads *upload.Service
 	gate    gateConfig
 
+	// revokes carries revocations heard on the feed to the revoker
+	// (revoke.go); fallbacks are the SSE streams and long-polls it cuts.
+	revokes   chan revocation
+	fallbacks fallbackClients
+
 	stop      chan struct{} // closed when the node stops: every goroutine exits
 	drain     chan struct{} // closed when the drain starts: fallback streams end
 	drainOnce sync.Once
@@ -79,6 +84,7 @@ func New(cfg Config) (*Server, error) {
 		joiners: newWorkQueue(linkJoin),
 		stop:    make(chan struct{}),
 		drain:   make(chan struct{}),
+		revokes: make(chan revocation, revokeQueue),
 	}
 	env := &tailEnv{log: s.cfg.Log, cfg: &s.cfg, metrics: s.metrics, logger: s.log, stop: s.stop}
 	s.hub = newHub(env, s.spawn)
@@ -106,7 +112,7 @@ func New(cfg Config) (*Server, error) {
 		s.rpoll.Close()
 		return nil, err
 	}
-	s.feed = cfg.Log.Watch(s.hub.onEvent, s.hub.onSubscribed, s.hub.onEphemeral)
+	s.feed = cfg.Log.Watch(s.hub.onEvent, s.hub.onSubscribed, s.onEphemeral)
 	env.feed = s.feed
 	s.spawn(func() { _ = s.rpoll.Run() })
 	s.spawn(func() { _ = s.wpoll.Run() })
@@ -115,6 +121,7 @@ func New(cfg Config) (*Server, error) {
 	startWorkers(s.writers, cfg.Writers, func() *netpoll.Iovecs { return netpoll.NewIovecs(64) }, (*conn).flush)
 	s.spawn(s.sweep)
 	s.spawn(s.presenceBeat)
+	s.spawn(s.runRevoker)
 	for _, q := range s.publishes {
 		s.spawn(func() { s.runPublisher(q) })
 	}
@@ -147,9 +154,10 @@ func (s *Server) routes() {
 		r.Get("/v2/realtime/sse", s.handleSSE)
 		r.Get("/v2/realtime/presence", s.handlePresence)
 		s.uploads.Routes(r, s.authenticate)
-		r.Get("/v2/realtime/metrics", s.requireAPIKey(s.handleStats))
+		r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(s.handleStats))
 	})
 	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
+	r.Post("/v2/realtime/disconnect", s.requireAPIKey(s.handleRevoke))
 	r.Get("/metrics", s.MetricsHandler().ServeHTTP)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -200,12 +208,36 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) requireAPIKey(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || s.cfg.APIKey == "" || subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.APIKey)) != 1 {
+		if !s.isAPIKey(r) {
 			s.metrics.publishAuth.Inc()
 			writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong API key")
 			return
 		}
 		h(w, r)
 	}
+}
+
+// requireAPIKeyOrToken lets in the API key or any valid access token (an
+// app's user checking the node, as the seed's step 5 does): the JSON
+// metrics are node-wide aggregates that name no org, so a token of any
+// org may read them. The token is verified like a connect token; the
+// revocation record is not read (no Redis round trip for a metrics read).
+func (s *Server) requireAPIKeyOrToken(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.isAPIKey(r) {
+			h(w, r)
+			return
+		}
+		if _, err := s.cfg.Verifier.Verify(bearerToken(r)); err != nil {
+			s.metrics.publishAuth.Inc()
+			writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong API key or access token")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) isAPIKey(r *http.Request) bool {
+	key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && s.cfg.APIKey != "" && subtle.ConstantTimeCompare([]byte(key), []byte(s.cfg.APIKey)) == 1
 }

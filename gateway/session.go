@@ -18,7 +18,7 @@ func (c *conn) handshake(msg []byte) error {
 		return err
 	}
 	for _, svc := range h.Services {
-		if !c.claims.Allows(svc) {
+		if !c.token().Allows(svc) {
 			return disconnect(CloseForbidden, "service "+svc+" is not allowed by the token")
 		}
 	}
@@ -48,11 +48,11 @@ func (c *conn) runJoin() {
 	c.mu.Unlock()
 }
 
-// join decides the rollout, finds the org's position, acknowledges, replays
+// join checks revocations and decides the rollout (one round trip), finds the org's position, acknowledges, replays
 // what the client missed and attaches it to the org tail with no gap and no
 // duplicate at the seam.
 func (c *conn) join(h handshake) error {
-	if err := c.s.checkRollout(c, h.OptIn); err != nil {
+	if err := c.s.admit(c, h.OptIn); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.RedisTimeout)
@@ -70,7 +70,7 @@ func (c *conn) join(h handshake) error {
 	if recovered != nil && *recovered {
 		c.s.metrics.replaySize.Update(float64(head.Seq - pos))
 	}
-	c.SendText(message.Ack(pos, head.Epoch, recovered, time.Now()))
+	c.SendText(message.Ack(pos, head.Epoch, recovered, c.token().Expiry.Unix(), time.Now()))
 	services := dedupe(h.Services)
 	if len(page) > 0 {
 		c.replay(page, services)

@@ -16,7 +16,9 @@ const sseWriteTimeout = 10 * time.Second
 // handleSSE serves GET /v2/realtime/sse?services=a,b[&lastSeq=N][&epoch=E].
 // The browser's EventSource sends Last-Event-ID on reconnect; each event's
 // SSE id is its seq. The first message is an "ack" event with the same
-// fields as the WebSocket ack. Pull-based: the handler reads after its own
+// fields as the WebSocket ack (exp included). The stream ends with an
+// "error" event (code token_expired) at the token's exp plus leeway, or
+// (code revoked) when a revocation covers it. Pull-based: the handler reads after its own
 // position, so a slow client costs no queue, only its own goroutine.
 func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	req, herr := s.parseFallback(r)
@@ -33,6 +35,13 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 		writeUnavailable(w)
 		return
 	}
+	fc, herr := s.admitFallback(r.Context(), &req.claims)
+	if herr != nil {
+		herr.write(w)
+		return
+	}
+	defer s.fallbacks.remove(fc)
+	end := s.tokenDeadline(&req.claims)
 	t, ok := s.tailFor(w, req.claims.Org)
 	if !ok {
 		return
@@ -49,12 +58,15 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	sw.buf = append(sw.buf, "retry: 2000\nevent: ack\nid: "...)
 	sw.buf = strconv.AppendInt(sw.buf, pos, 10)
 	sw.buf = append(sw.buf, "\ndata: "...)
-	sw.buf = append(sw.buf, message.Ack(pos, head.Epoch, recovered, time.Now())...)
+	sw.buf = append(sw.buf, message.Ack(pos, head.Epoch, recovered, req.claims.Expiry.Unix(), time.Now())...)
 	sw.buf = append(sw.buf, "\n\n"...)
 	if sw.flush() != nil {
 		return
 	}
 	for {
+		if s.sseAuthorityEnded(&sw, fc, end, pos) {
+			return
+		}
 		evs, v, err := s.readAfter(r.Context(), t, pos, head.Epoch)
 		switch {
 		case errors.Is(err, errReplayGap):
@@ -81,9 +93,12 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 			}
 			continue
 		}
-		if !s.waitChange(v.changed, s.cfg.PingInterval, r.Context().Done()) {
+		if !s.waitChange(v.changed, min(s.cfg.PingInterval, time.Until(end)), r.Context().Done(), fc.cut) {
 			if r.Context().Err() != nil || s.draining.Load() {
 				return
+			}
+			if fc.revoked() || !time.Now().Before(end) {
+				continue // the loop's first check ends the stream
 			}
 			sw.buf = append(sw.buf, ": ping\n\n"...)
 			if sw.flush() != nil {
@@ -91,6 +106,26 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// sseAuthorityEnded ends a stream whose token was revoked or ran out, with
+// an error event (code revoked or token_expired) carrying the position, so
+// the client resumes from there with a new token. It runs before every read,
+// so no event published after the token's end is sent.
+func (s *Server) sseAuthorityEnded(sw *sseWriter, fc *fallbackClient, end time.Time, pos int64) bool {
+	var d *Disconnect
+	switch {
+	case fc.revoked():
+		d = disconnect(CloseRevoked, "token revoked")
+	case !time.Now().Before(end):
+		s.metrics.tokenExpired.Inc()
+		d = errTokenExpired
+	default:
+		return false
+	}
+	sw.event("error", pos, message.Error(d.Code.String(), d.Message))
+	_ = sw.flush()
+	return true
 }
 
 type sseWriter struct {

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"time"
+
 	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
@@ -41,15 +43,23 @@ func (t *orgTail) fanout(batch []store.Event) {
 }
 
 // emitLocked encodes one run once — and only if a subscriber of its
-// service wants its room — and queues it on every such subscriber.
+// service wants its room — and queues it on every such subscriber whose
+// token has not run out (one atomic load and compare each; token.go).
 func (t *orgTail) emitLocked(run []store.Event, room string) {
 	env := t.env
 	t.promoteLocked()
 	service := run[0].Service
 	var f *frame
 	sent := 0
+	var now int64 // read once per frame, only if someone wants it
 	for c := range t.subs[service] {
 		if !c.rooms.wants(service, room) {
+			continue
+		}
+		if now == 0 {
+			now = time.Now().UnixNano()
+		}
+		if c.expiredAt(now) { // its token ran out: 4002, and not this event
 			continue
 		}
 		if f == nil {

@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"time"
+
 	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/store"
 )
@@ -19,8 +21,9 @@ func (t *orgTail) signal(e store.Ephemeral) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var f *frame
+	now := time.Now().UnixNano()
 	for c := range t.subs[e.Service] {
-		if c.user == e.User || !c.rooms.wants(e.Service, e.Room) {
+		if c.user == e.User || !c.rooms.wants(e.Service, e.Room) || c.expiredAt(now) {
 			continue
 		}
 		if f == nil {
@@ -38,9 +41,10 @@ func (t *orgTail) presenceSignal(e store.Ephemeral) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var f *frame
+	now := time.Now().UnixNano()
 	for svc, set := range t.subs {
 		for c := range set {
-			if c.rooms.presenceService(e.Room) != svc {
+			if c.rooms.presenceService(e.Room) != svc || c.expiredAt(now) {
 				continue
 			}
 			if f == nil {

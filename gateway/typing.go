@@ -31,7 +31,7 @@ func (c *conn) typing(msg []byte) {
 		c.sendError("bad_typing", "typing needs a valid service and optional room")
 		return
 	}
-	if !c.claims.MayPublish(m.Service) {
+	if !c.token().MayPublish(m.Service) {
 		c.sendError("publish_not_allowed", "the token may not publish to "+m.Service)
 		return
 	}

@@ -68,7 +68,9 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		deflate: deflate,
 		org:     claims.Org,
 		user:    claims.User,
-		claims:  claims,
+	}
+	if authErr == nil {
+		c.setToken(claims)
 	}
 	if n := rw.Reader.Buffered(); n > 0 {
 		c.pre, _ = rw.Reader.Peek(n)

@@ -67,40 +67,6 @@ func (w *clusterWorld) slot(t *testing.T, org string) int {
 	return int(s)
 }
 
-// pubsubConns counts, for each gateway node and master, the node's
-// connections to that master holding sharded subscriptions.
-func (w *clusterWorld) pubsubConns(t *testing.T) map[string]map[string]int {
-	t.Helper()
-	out := map[string]map[string]int{}
-	for _, m := range w.cl.Masters() {
-		rdb := redis.NewClient(&redis.Options{Addr: m})
-		list, err := rdb.ClientList(context.Background()).Result()
-		rdb.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(list, "\n") {
-			var name string
-			ssub := false
-			for _, f := range strings.Fields(line) {
-				if v, ok := strings.CutPrefix(f, "name="); ok {
-					name = v
-				}
-				if v, ok := strings.CutPrefix(f, "ssub="); ok && v != "0" {
-					ssub = true
-				}
-			}
-			if ssub {
-				if out[name] == nil {
-					out[name] = map[string]int{}
-				}
-				out[name][m]++
-			}
-		}
-	}
-	return out
-}
-
 // The whole path — publish, fan-out, replay — on a real Cluster, orgs on
 // every shard, two gateway nodes; then sharded pub/sub through a master's
 // death, a slot migration and a new master, with publishing throughout.
@@ -194,7 +160,7 @@ func (s *stallMeter) measure(t *testing.T, orgs []string, start time.Time, what 
 // pub/sub connection per master (CLIENT LIST, by connection name).
 func (w *clusterWorld) checkOneConnPerMaster(t *testing.T, when string) {
 	t.Helper()
-	for name, per := range w.pubsubConns(t) {
+	for name, per := range w.cl.ShardedSubscribers() {
 		if !strings.HasPrefix(name, "realtime-gateway:") {
 			continue
 		}

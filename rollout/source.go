@@ -95,16 +95,52 @@ func (s *Source) Decide(ctx context.Context, user, org string, optIn bool) Decis
 	return Decide(s.Flags(ctx, user, org), user, optIn)
 }
 
+// Extra is another read that rides on the pipeline carrying a handshake's
+// HMGET (the gateway's revocation check, store.RevocationQuery): the two go
+// out together, so the handshake still pays one round trip. On a Cluster
+// the keys sit in different slots; go-redis sends each node its part in
+// parallel, which is still one round trip of latency.
+type Extra interface {
+	Queue(ctx context.Context, c redis.Cmdable)
+}
+
+// DecideWith is Decide with extra queued on the same pipeline, bounded by
+// the same Timeout; optIn is as for Decide. The extra read is sent even when the rollout fields are
+// not (Redis failed within the last second). The caller reads the extra's
+// own result and error, and may read again with a longer bound when it
+// timed out.
+func (s *Source) DecideWith(ctx context.Context, user, org string, optIn bool, extra Extra) Decision {
+	return Decide(s.flags(ctx, user, org, extra), user, optIn)
+}
+
 // Flags reads the fields for (user, org). On a Redis failure it returns the
 // cached globals (or defaults) with no allow/deny entries.
 func (s *Source) Flags(ctx context.Context, user, org string) Flags {
-	if time.Now().UnixNano() < s.downUntil.Load() {
+	return s.flags(ctx, user, org, nil)
+}
+
+func (s *Source) flags(ctx context.Context, user, org string, extra Extra) Flags {
+	down := time.Now().UnixNano() < s.downUntil.Load()
+	if down && extra == nil {
 		return s.fallbackFlags()
 	}
+	var hmget *redis.SliceCmd
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	vals, err := s.cfg.Client.HMGet(ctx, s.cfg.Key, "enabled", "percent", "optin",
-		"allow:user:"+user, "allow:org:"+org, "deny:user:"+user, "deny:org:"+org).Result()
+	_, _ = s.cfg.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if !down {
+			hmget = p.HMGet(ctx, s.cfg.Key, "enabled", "percent", "optin",
+				"allow:user:"+user, "allow:org:"+org, "deny:user:"+user, "deny:org:"+org)
+		}
+		if extra != nil {
+			extra.Queue(ctx, p)
+		}
+		return nil
+	})
+	if hmget == nil {
+		return s.fallbackFlags()
+	}
+	vals, err := hmget.Result()
 	if err != nil {
 		s.failed(err)
 		return s.fallbackFlags()

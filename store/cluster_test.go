@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,7 +71,7 @@ func TestOnRedisCluster(t *testing.T) {
 			n := int64(4 * len(orgs))
 			t.Logf("%s: %d events crossed the cluster bus as %d publish and %d publishshard messages",
 				mode, n, classic1-classic0, sharded1-sharded0)
-			links := pubsubClients(t, cl)
+			links := pubsubClients(cl)
 			if mode == store.PubSubSharded {
 				if classic1 != classic0 || sharded1 != sharded0 {
 					t.Fatalf("sharded: bus carried %d publish, %d publishshard messages for %d events; want 0 (no replicas)",
@@ -90,8 +90,41 @@ func TestOnRedisCluster(t *testing.T) {
 				t.Fatalf("classic: %d publish messages on the bus for %d events, want %d (one per other master)", got, n, 2*n)
 			}
 			_ = f.Close()
+			testRevokeOnCluster(t, lg, orgs)
 		})
 	}
+}
+
+// testRevokeOnCluster: revoke.lua writes the record and announces it in
+// the org's slot on whichever shard owns it, the handshake's MGET of the
+// two keys is one command there, and a feed hears the announcement.
+func testRevokeOnCluster(t *testing.T, lg *store.Log, orgs []string) {
+	t.Helper()
+	var mu sync.Mutex
+	heard := map[string]int64{}
+	startFeed(t, lg, func(c *store.FeedConfig) {
+		c.OnEphemeral = func(org string, e store.Ephemeral) {
+			mu.Lock()
+			defer mu.Unlock()
+			if e.Kind == store.KindRevoke && e.User == "u1" {
+				heard[org] = e.At
+			}
+		}
+	}, orgs...)
+	at := time.Unix(1_800_000_000, 0)
+	for _, org := range orgs {
+		if _, err := lg.Revoke(context.Background(), org, "u1", at); err != nil {
+			t.Fatalf("revoke in %s: %v", org, err)
+		}
+		if r, err := lg.Revoked(context.Background(), org, "u1"); err != nil || r.User != at.Unix() {
+			t.Fatalf("revoked in %s: %+v %v", org, r, err)
+		}
+	}
+	testutil.Eventually(t, 10*time.Second, "every org's revocation heard", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(heard) == len(orgs)
+	})
 }
 
 // testSlotMove migrates org's slot while the feed is subscribed: Redis
@@ -118,7 +151,7 @@ func testSlotMove(t *testing.T, cl *redistest.Cluster, rdb *redis.ClusterClient,
 	// The old owner's link closes once it holds no org; the new owner still
 	// has one connection.
 	testutil.Eventually(t, 10*time.Second, "one sharded connection per master after the move", func() bool {
-		for _, c := range pubsubClients(t, cl) {
+		for _, c := range pubsubClients(cl) {
 			if c != 1 {
 				return false
 			}
@@ -128,26 +161,9 @@ func testSlotMove(t *testing.T, cl *redistest.Cluster, rdb *redis.ClusterClient,
 }
 
 // pubsubClients counts, per master, the connections with sharded
-// subscriptions (CLIENT LIST's ssub field).
-func pubsubClients(t *testing.T, cl *redistest.Cluster) map[string]int {
-	t.Helper()
-	out := map[string]int{}
-	for _, addr := range cl.Masters() {
-		rdb := redis.NewClient(&redis.Options{Addr: addr})
-		list, err := rdb.ClientList(context.Background()).Result()
-		rdb.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(list, "\n") {
-			for _, f := range strings.Fields(line) {
-				if v, ok := strings.CutPrefix(f, "ssub="); ok && v != "0" {
-					out[addr]++
-				}
-			}
-		}
-	}
-	return out
+// subscriptions (the feed's connections are unnamed).
+func pubsubClients(cl *redistest.Cluster) map[string]int {
+	return cl.ShardedSubscribers()[""]
 }
 
 func slotOfOrg(t *testing.T, rdb *redis.ClusterClient, org string) int {

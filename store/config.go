@@ -43,7 +43,16 @@ type Config struct {
 	// sharded when Client is a *redis.ClusterClient, classic otherwise.
 	// See PubSubMode.
 	PubSub PubSubMode
+	// RevocationTTL is how long a revocation record (Revoke) is kept: while
+	// it exists, tokens of that user or org issued at or before it are
+	// refused. It must cover the longest token lifetime the issuer hands
+	// out, or a token issued before a revocation becomes usable again once
+	// the record expires. Default 24h (DefaultRevocationTTL).
+	RevocationTTL time.Duration
 }
+
+// DefaultRevocationTTL is Config.RevocationTTL's default.
+const DefaultRevocationTTL = 24 * time.Hour
 
 // DefaultMaxEventBytes is Config.MaxEventBytes' default.
 const DefaultMaxEventBytes = 64 << 10
@@ -64,6 +73,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxEventBytes == 0 {
 		c.MaxEventBytes = DefaultMaxEventBytes
+	}
+	if c.RevocationTTL <= 0 {
+		c.RevocationTTL = DefaultRevocationTTL
 	}
 	if c.MaxEventBytes < 0 {
 		return c, fmt.Errorf("%w: MaxEventBytes %d is negative", ErrInvalidConfig, c.MaxEventBytes)

@@ -14,7 +14,8 @@ type Ephemeral struct {
 	Kind    string // e.g. "typing"
 	Service string
 	Room    string // optional
-	User    string // from the sender's token
+	User    string // from the sender's token; for KindRevoke, "" is the whole org
+	At      int64  // KindRevoke only: the revocation time, unix seconds
 }
 
 // ephemeralMark starts an ephemeral payload; event payloads start with a

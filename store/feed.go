@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
@@ -116,11 +117,11 @@ func (f *Feed) dispatchMessage(m *redis.Message) {
 		f.cfg.OnError(fmt.Errorf("feed: message on unexpected channel %q: %w", m.Channel, ErrMalformed))
 		return
 	}
-	if len(m.Payload) > 0 && m.Payload[0] == ephemeralMark[0] {
-		if e, ok := decodeEphemeral(m.Payload); ok {
+	if decode := signalDecoder(m.Payload); decode != nil {
+		if e, ok := decode(m.Payload); ok {
 			f.cfg.OnEphemeral(org, e)
 		} else {
-			f.cfg.OnError(fmt.Errorf("feed: org %q: ephemeral signal: %w", org, ErrMalformed))
+			f.cfg.OnError(fmt.Errorf("feed: org %q: signal %.1q: %w", org, m.Payload, ErrMalformed))
 		}
 		return
 	}
@@ -130,6 +131,18 @@ func (f *Feed) dispatchMessage(m *redis.Message) {
 		return
 	}
 	f.cfg.OnEvent(org, epoch, ev)
+}
+
+// signalDecoder returns the parser of a payload that is a signal rather
+// than an event, by its first byte (events start with a digit), or nil.
+func signalDecoder(payload string) func(string) (Ephemeral, bool) {
+	switch {
+	case strings.HasPrefix(payload, ephemeralMark):
+		return decodeEphemeral
+	case strings.HasPrefix(payload, revokeMark):
+		return decodeRevocation
+	}
+	return nil
 }
 
 // confirmed reports a (re)subscription Redis confirmed.

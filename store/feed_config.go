@@ -25,8 +25,9 @@ type FeedConfig struct {
 	// fills the gap with Range.
 	OnSubscribed func(org string)
 	// OnEphemeral is called for every ephemeral signal (SendEphemeral) of a
-	// subscribed org. Signals are at most once: none is repeated after a
-	// reconnect.
+	// subscribed org, and for every revocation (Revoke) as an Ephemeral of
+	// KindRevoke. Signals are at most once: none is repeated after a
+	// reconnect (a missed revocation is still enforced by the record).
 	OnEphemeral func(org string, e Ephemeral)
 	// OnError reports problems: lost connections (once per retry), dead-link
 	// detection, malformed notifications. The feed keeps running after each.

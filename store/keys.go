@@ -45,6 +45,14 @@ func (k keys) userUploads(org, user string) string { return k.base(org) + ":uplo
 // room, node and user, scored with its expiry (store/presence.go).
 func (k keys) presence(org string) string { return k.base(org) + ":presence" }
 
+// revokedOrg holds the time (unix seconds) of the org's latest revocation
+// of every token; revokedUser the same for one user's tokens. They are
+// strings with a TTL (Config.RevocationTTL), in the org's slot, so a
+// handshake reads both with one MGET (store/revoke.go).
+func (k keys) revokedOrg(org string) string { return k.base(org) + ":revoked" }
+
+func (k keys) revokedUser(org, user string) string { return k.base(org) + ":revoked:" + user }
+
 // RolloutKey is the rollout hash ("<prefix>:rollout") that package rollout
 // reads; it sits outside every org's slot.
 func RolloutKey(prefix string) string { return prefix + ":rollout" }

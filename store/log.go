@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -16,6 +17,7 @@ type Log struct {
 	maxLen int64
 	maxEv  int
 	pubsub PubSubMode // never PubSubAuto after New
+	revTTL time.Duration
 	// publish.lua's options, built once: "notify=<command>" and
 	// "idem=<IdempotencyWindow in ms>".
 	notifyOpt, idemOpt string
@@ -29,6 +31,7 @@ func New(cfg Config) (*Log, error) {
 		return nil, fmt.Errorf("store.New: %w", err)
 	}
 	return &Log{client: cfg.Client, keys: keys{prefix: cfg.Prefix}, maxLen: cfg.MaxLen, maxEv: cfg.MaxEventBytes, pubsub: cfg.PubSub,
+		revTTL:    cfg.RevocationTTL,
 		notifyOpt: "notify=" + cfg.PubSub.publishCommand(),
 		idemOpt:   "idem=" + strconv.FormatInt(cfg.IdempotencyWindow.Milliseconds(), 10)}, nil
 }

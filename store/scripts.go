@@ -27,6 +27,10 @@ var (
 	rotateSrc    string
 	rotateScript = redis.NewScript(rotateSrc)
 
+	//go:embed lua/revoke.lua
+	revokeSrc    string
+	revokeScript = redis.NewScript(revokeSrc)
+
 	//go:embed lua/upload_start.lua
 	uploadStartSrc    string
 	uploadStartScript = redis.NewScript(uploadStartSrc)

@@ -19,7 +19,7 @@ export interface RealtimeEvent<T = unknown> {
 /** An error frame from the server, an HTTP error body, or one of the client's own. */
 export interface RealtimeError {
   type: 'error';
-  /** e.g. 'unauthorized', 'service_not_allowed', 'internal_error', 'token_rejected', 'token_unavailable'. */
+  /** e.g. 'unauthorized', 'token_expired', 'revoked', 'service_not_allowed', 'internal_error', 'token_rejected', 'token_unavailable'. */
   code: string;
   message: string;
 }
@@ -77,12 +77,18 @@ export interface Options {
   /** A fixed token. Give this or getToken. */
   token?: string;
   /**
-   * Called before every connection that follows a failure or a drop. It
-   * must not return a token past its exp. Returning the token the server
-   * last rejected, or nothing, stops the client in 'closed' until setToken.
-   * With tab sharing, the leading tab's getToken serves the shared
-   * connection; a follower's is called once at start (to read the token's
-   * org and user) and again when it becomes the leader.
+   * Called before every connection that follows a failure or a drop, and
+   * for the in-band refresh at about 80 % of the token's remaining life
+   * (from the ack's exp): the new token is sent on the open WebSocket, with
+   * no reconnect. It must not return a token past its exp. Returning the
+   * token the server last rejected, or nothing, stops the client in
+   * 'closed' until setToken. After a 4009 (revoked) it is called once; if
+   * that token is refused too, the client stops and reports 'revoked'.
+   * With tab sharing, only the leading tab's getToken serves the shared
+   * connection (reconnects, refreshes, 4002, 4009); a follower's is called
+   * once at start (to read the token's org and user, and to restart a
+   * connection the group had stopped) and again when it becomes the leader
+   * of a connection that is not stopped.
    */
   getToken?: () => string | Promise<string>;
   /** ws(s) URL of /v2/realtime/stream. Default: derived from this script's URL. */

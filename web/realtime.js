@@ -21,6 +21,10 @@ const CONNECTING = 'connecting', OPEN = 'open', RECONNECTING = 'reconnecting',
 const FATAL = [1002, 1007, 1009, 4400];
 const REJECTED = [4001, 4003];
 const CLOSE_FALLBACK = 4010;
+// The token ran out (4002): a new one resumes at once, nothing is lost.
+// Access was revoked (4009): one new token is tried; refused too, stop.
+const EXPIRED = 4002, REVOKED = 4009;
+const REVOKED_STOP = { type: 'error', code: 'revoked', message: 'realtime: access revoked and the new token was refused too' };
 const UNAVAILABLE = { code: 'upload_unavailable', message: 'realtime: uploads need the WebSocket' };
 const PUB_UNAVAILABLE = { code: 'publish_unavailable', message: 'realtime: publishing needs the WebSocket' };
 const ABORTED = { code: 'upload_aborted', message: 'realtime: upload aborted' };
@@ -70,6 +74,8 @@ class Realtime {
   #abort = null;
   #timer = 0; // backoff sleep
   #retryTimer = 0; // next WebSocket retry while on long-poll
+  #refreshTimer = 0; // next in-band token refresh
+  #revoked = false; // access was revoked: the next refusal stops the client
   #dog = 0; // silence watchdog
   #attempt = 0;
   #fails = 0;
@@ -408,6 +414,10 @@ class Realtime {
       case 'ack':
         this.#acked(s, f);
         break;
+      case 'refreshed':
+        [s.token, this.#token] = [s.next, s.next];
+        this.#planRefresh(s, f.exp);
+        break;
       case 'fallback':
         s.fb = f;
         break;
@@ -432,6 +442,8 @@ class Realtime {
 
   #acked(s, f) {
     s.acked = true;
+    this.#revoked = false;
+    this.#planRefresh(s, f.exp);
     this.#openedAt = Date.now();
     this.#fails = 0;
     clearTimeout(this.#retryTimer);
@@ -467,6 +479,27 @@ class Realtime {
     s.lastPing = now;
   }
 
+  // In-band refresh at about 80 % of the token's remaining lifetime (from
+  // the ack's or the last refreshed's exp): a new token from getToken goes
+  // over the open socket, so the connection outlives the old token with no
+  // reconnect. Without getToken the token is fixed: the server closes 4002
+  // at its exp and the client stops on the rejected-token rule.
+  #planRefresh(s, exp) {
+    clearTimeout(this.#refreshTimer);
+    if (!exp || !this.#o.getToken) return;
+    const wait = Math.max(1000, 0.8 * (exp * 1000 - Date.now()));
+    this.#refreshTimer = setTimeout(async () => {
+      try {
+        s.next = await this.#o.getToken();
+      } catch (err) {
+        this.#tokenError(err);
+      }
+      if (this.#sock !== s) return;
+      if (s.next && s.next !== s.token) this.#send({ type: 'refresh', token: s.next });
+      else this.#planRefresh(s, exp); // no new token yet: ask again, closer to exp
+    }, wait);
+  }
+
   #beat() { this.#lastFrame = Date.now(); }
 
   // One timer per client, re-armed for the remaining time instead of on
@@ -490,7 +523,13 @@ class Realtime {
       return this.#fallback();
     }
     if (FATAL.includes(code)) return this.#halt();
-    if (REJECTED.includes(code)) this.#rejected = s.token;
+    if (REJECTED.includes(code) || code === REVOKED) {
+      // Refused after a refresh was sent: the new token is the one to blame.
+      this.#rejected = s.next || s.token;
+      if (this.#revoked) return this.#halt(REVOKED_STOP);
+    }
+    if (code === REVOKED) this.#revoked = true;
+    if (code === EXPIRED || code === REVOKED) return this.#connect(false); // getToken, then resume
     if (s.trial && !s.acked) return this.#fallback();
     if (!s.opened && ++this.#fails >= this.#o.maxFailures) return this.#probe();
     this.#retry();
@@ -574,7 +613,11 @@ class Realtime {
       return true;
     }
     if (b && b.type === 'error') this.#emit('onError', b);
-    if (res && (res.status === 401 || res.status === 403)) this.#rejected = token;
+    if (res && (res.status === 401 || res.status === 403)) {
+      this.#rejected = token;
+      if (b && b.message === 'token revoked' && this.#revoked) return this.#halt(REVOKED_STOP);
+      if (b && b.message === 'token revoked') this.#revoked = true;
+    }
     else if (res && res.status === 400) return this.#halt();
     return false;
   }
@@ -608,6 +651,7 @@ class Realtime {
     this.#gen++;
     clearTimeout(this.#timer);
     clearTimeout(this.#dog);
+    clearTimeout(this.#refreshTimer);
     if (this.#abort) this.#abort.abort();
     const s = this.#sock;
     this.#sock = null;
@@ -656,7 +700,7 @@ class Realtime {
   // user, services, rooms) meet on a BroadcastChannel and a Web Lock of one
   // name. The lock's holder leads: it runs the connection as a lone client
   // would and posts everything it emits ({n: callback name, a: arguments,
-  // q: lastSeq, ep: epoch}). Followers replay those through the same
+  // q: lastSeq, ep: epoch, rv: revoked}). Followers replay those through the same
   // #apply/#set/#resync, so they keep their own lastSeq and drop what they
   // have applied already. Their publish/typing/upload/setToken go to the
   // leader as requests ({n, a, id}), answered with {n: 're', id, v | e | p}.
@@ -670,6 +714,12 @@ class Realtime {
   // carries the key its tab made, so the old leader may have appended it:
   // the new one gets the original seq back (the server de-duplicates), and
   // the promise settles once with it.
+  //
+  // Tokens: only the leader has a socket, so only it refreshes in band and
+  // answers 4002/4009, with its own getToken. Followers learn its errors and
+  // its stop ('closed', e.g. 'revoked': they share user and token source),
+  // and keep its revoked flag, so that a follower that takes over stops on
+  // a second refusal as the old leader would have.
 
   // Until it knows whether it leads, a sharing tab keeps its requests for
   // the leader (#share posts them once it has joined).
@@ -685,7 +735,7 @@ class Realtime {
     if (this.#state === CLOSED) return;
     const bc = this.#bc = new BroadcastChannel(name);
     bc.onmessage = (m) => this.#heard(m.data);
-    this.#post({ n: 'hi' }); // the leader answers with its state
+    this.#post({ n: 'hi', t }); // the leader answers with its state, or restarts with t if stopped
     this.#again(); // requests made before joining
     this.#quit = new AbortController();
     navigator.locks.request(name, { signal: this.#quit.signal }, () => new Promise((r) => {
@@ -696,14 +746,18 @@ class Realtime {
 
   // This tab holds the connection: alone, or with the lock, which is ours
   // until this tab closes. Requests it had for the old leader run here,
-  // publishes under their keys.
+  // publishes under their keys. A stop the old leader made (token rule,
+  // revocation) holds for the group: the new leader stays closed until a
+  // setToken, or a tab that joins, brings a token.
   #lead() {
     const mine = [...this.#pending.values()];
     this.#pending.clear();
     this.#leads = true;
     this.#post({ n: 'lead' });
-    if (this.#state !== CONNECTING) this.#set(RECONNECTING);
-    this.#connect(false);
+    if (!this.#halted) {
+      if (this.#state !== CONNECTING) this.#set(RECONNECTING);
+      this.#connect(false);
+    }
     for (const p of mine) (p.n === 'up' ? this.#run(p.id, p.a[0], p.onProgress) : this.publish(...p.a)).then(p.ok, p.fail);
   }
 
@@ -713,7 +767,7 @@ class Realtime {
   }
 
   #post(m) {
-    this.#bc?.postMessage({ ...m, q: this.#lastSeq, ep: this.#epoch });
+    this.#bc?.postMessage({ ...m, q: this.#lastSeq, ep: this.#epoch, rv: this.#revoked });
   }
 
   // A request to the leader, settled by its answer.
@@ -751,8 +805,14 @@ class Realtime {
     } else if (n === 'lead') this.#again(); // a new leader: ask it again
     else if (n.startsWith('on')) { // the leader emitted
       this.#fresh = false; // on takeover, ask getToken afresh
+      // The leader's revoked flag (set at the 4009 that follows the server's
+      // 'revoked' error), so a new leader stops on a second refusal too.
+      this.#revoked = m.rv || a[0]?.code === 'revoked';
       if (n === 'onEvent') this.#apply(a[0].service, a[0]);
-      else if (n === 'onStateChange') this.#set(a[0]);
+      else if (n === 'onStateChange') {
+        this.#halted = a[0] === CLOSED; // a leader posts 'closed' only when it stopped
+        this.#set(a[0]);
+      }
       else if (n === 'onResync') this.#resync(a[0].seq, a[0].epoch);
       else this.#emit(n, ...a);
       this.#epoch = m.ep;
@@ -761,10 +821,12 @@ class Realtime {
   }
 
   // A follower's request, carried out here and answered.
-  #serve({ n, a, id }) {
+  // A tab that joins a stopped connection restarts it with its token, as a
+  // lone client's page load would, unless that token was refused already.
+  #serve({ n, a, id, t }) {
     const re = (m) => this.#post({ n: 're', id, ...m });
     const answer = (p) => p.then((v) => re({ v }), (e) => re({ e: { code: e.code, message: e.message } }));
-    if (n === 'hi') this.#post({ n: 'onStateChange', a: [this.#state] });
+    if (n === 'hi') this.#halted && t !== this.#rejected ? this.setToken(t) : this.#post({ n: 'onStateChange', a: [this.#state] });
     else if (n === 'pub') answer(this.publish(...a));
     else if (n === 'typ') this.typing(...a);
     else if (n === 'tok') this.setToken(...a);

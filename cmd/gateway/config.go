@@ -52,6 +52,7 @@ type config struct {
 	RolloutPercent    int
 	KillSpread        time.Duration
 	PresenceTTL       time.Duration
+	RevocationTTL     time.Duration
 	LogLevel          string
 	LogFormat         string
 
@@ -129,6 +130,7 @@ func settings(c *config) []setting {
 		{"streaming-v2", "REALTIME_STREAMING_V2", "rollout kill switch default when the Redis hash has no \"enabled\" field (true/false)", boolean(&c.StreamingV2)},
 		{"rollout-percent", "REALTIME_ROLLOUT_PERCENT", "rollout percentage default when the Redis hash has no \"percent\" field (0-100)", num(&c.RolloutPercent)},
 		{"presence-ttl", "REALTIME_PRESENCE_TTL", "how long a node's presence entries live without a heartbeat (a killed node's users disappear within it)", dur(&c.PresenceTTL)},
+		{"revocation-ttl", "REALTIME_REVOCATION_TTL", "how long a revocation (POST /v2/realtime/disconnect) is kept in Redis; must cover the longest token lifetime, or a revoked token becomes usable again when its record expires", dur(&c.RevocationTTL)},
 		{"kill-spread", "REALTIME_KILL_SPREAD", "window over which the kill switch moves connected clients to the fallback", dur(&c.KillSpread)},
 		{"allowed-origins", "REALTIME_ALLOWED_ORIGINS", "comma-separated browser origins allowed to connect and to call the HTTP routes with CORS (https://app.example.com, *.example.com, *); empty: same-origin only", str(&c.AllowedOrigins)},
 		{"max-conns-per-user", "REALTIME_MAX_CONNS_PER_USER", "connections one user may hold on this node (-1: unlimited)", num(&c.MaxConnsPerUser)},
@@ -156,7 +158,7 @@ var defaults = map[string]string{
 	"log-level": "info", "log-format": "json",
 	"redis-tls": "false", "max-conns-per-user": "20", "max-conns-per-org": "0", "handshake-rate": "0",
 	"jwt-algorithm": "HS256", "header-timeout": "10s", "send-buffer-bytes": "0", "shutdown-delay": "0s",
-	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s", "presence-ttl": "30s",
+	"streaming-v2": "true", "rollout-percent": "100", "kill-spread": "5s", "presence-ttl": "30s", "revocation-ttl": "24h",
 	"upload-max-bytes": "104857600", "upload-max-per-user": "4", "upload-max-active": "128",
 	"upload-expiry": "1h", "upload-chunk-bytes": "262144", "upload-buffer-bytes": "1048576",
 }
@@ -270,6 +272,9 @@ func (c *config) validate() []string {
 	}
 	if c.PresenceTTL < 300*time.Millisecond {
 		p = append(p, "REALTIME_PRESENCE_TTL must be at least 300ms")
+	}
+	if c.RevocationTTL < time.Second {
+		p = append(p, "REALTIME_REVOCATION_TTL must be at least 1s (and cover the longest token lifetime)")
 	}
 	if c.HeaderTimeout <= 0 {
 		p = append(p, "REALTIME_HEADER_TIMEOUT must be positive")

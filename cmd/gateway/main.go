@@ -69,7 +69,7 @@ func run(cfg config) error {
 
 	pubsub, _ := store.ParsePubSubMode(cfg.RedisPubSub) // validated in loadConfig
 	log, err := store.New(store.Config{Client: client, Prefix: cfg.RedisPrefix, MaxLen: cfg.HistoryMaxLen, MaxEventBytes: cfg.MaxEventBytes,
-		IdempotencyWindow: cfg.IdempotencyWindow, PubSub: pubsub})
+		IdempotencyWindow: cfg.IdempotencyWindow, PubSub: pubsub, RevocationTTL: cfg.RevocationTTL})
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,12 @@
 // Test harness loaded into a page on the gateway's origin. It records every
 // callback of the client so the Go test can poll window.snapshot().
-window.h = { events: [], states: [], errors: [], resyncs: [], tokens: [], tokenCalls: 0, pings: 0, sockets: [] };
+window.h = { events: [], states: [], errors: [], resyncs: [], tokens: [], tokenCalls: 0, pings: 0, sockets: [], refreshed: 0 };
 
-// Count the server's JSON pings without touching the client: wrap the
-// global WebSocket that the client constructs. Each socket the page opens
-// is recorded too ({at, code, closedAt}, ms on the page's clock), so a
-// test counting connections can say which tab opened one and how it ended.
+// Count the server's JSON pings and the in-band refreshes it confirmed
+// without touching the client: wrap the global WebSocket that the client
+// constructs. Each socket the page opens is recorded too ({at, code,
+// closedAt}, ms on the page's clock), so a test counting connections can
+// say which tab opened one and how it ended.
 window.WebSocket = class extends WebSocket {
   constructor(...args) {
     super(...args);
@@ -13,6 +14,7 @@ window.WebSocket = class extends WebSocket {
     h.sockets.push(rec);
     this.addEventListener('message', (m) => {
       if (typeof m.data === 'string' && m.data.startsWith('{"type":"ping"')) h.pings++;
+      if (typeof m.data === 'string' && m.data.startsWith('{"type":"refreshed"')) h.refreshed++;
     });
     this.addEventListener('close', (e) => { rec.code = e.code; rec.closedAt = Date.now(); });
   }
@@ -69,4 +71,5 @@ window.snapshot = () => JSON.stringify({
   leader: h.rt ? h.rt.leader : false,
   ledAt: h.ledAt || 0,
   openAt: h.openAt || 0,
+  refreshed: h.refreshed,
 });

@@ -31,15 +31,25 @@ type ack struct {
 	Seq       int64  `json:"seq"`
 	Epoch     string `json:"epoch"`
 	Recovered *bool  `json:"recovered,omitempty"`
+	Exp       int64  `json:"exp"`
 	Timestamp string `json:"timestamp"`
 }
 
-// Ack is {"type":"ack","seq","epoch","recovered"?,"timestamp"}; recovered
-// is omitted when the client sent no lastSeq.
-func Ack(seq int64, epoch string, recovered *bool, now time.Time) []byte {
+// Ack is {"type":"ack","seq","epoch","recovered"?,"exp","timestamp"};
+// recovered is omitted when the client sent no lastSeq. exp is the
+// token's expiry (a JWT NumericDate, seconds), so a client can plan its
+// in-band refresh without decoding the token.
+func Ack(seq int64, epoch string, recovered *bool, exp int64, now time.Time) []byte {
 	b, _ := json.Marshal(ack{Type: "ack", Seq: seq, Epoch: epoch, Recovered: recovered,
-		Timestamp: string(AppendTime(nil, now))})
+		Exp: exp, Timestamp: string(AppendTime(nil, now))})
 	return b
+}
+
+// Refreshed answers an in-band token refresh: {"type":"refreshed","exp":N},
+// N the new token's expiry in seconds.
+func Refreshed(exp int64) []byte {
+	b := append([]byte(`{"type":"refreshed","exp":`), strconv.FormatInt(exp, 10)...)
+	return append(b, '}')
 }
 
 // AppendEvents appends an event message for evs, which must be consecutive

@@ -23,12 +23,13 @@ func TestGolden(t *testing.T) {
 		got  []byte
 		want string
 	}{
-		{"ack fresh", Ack(12, "EPOCH1", nil, now),
-			`{"type":"ack","seq":12,"epoch":"EPOCH1","timestamp":"2026-11-27T08:30:15.123Z"}`},
-		{"ack recovered", Ack(7, "E", &yes, now),
-			`{"type":"ack","seq":7,"epoch":"E","recovered":true,"timestamp":"2026-11-27T08:30:15.123Z"}`},
-		{"ack not recovered", Ack(9, "E", &no, now),
-			`{"type":"ack","seq":9,"epoch":"E","recovered":false,"timestamp":"2026-11-27T08:30:15.123Z"}`},
+		{"ack fresh", Ack(12, "EPOCH1", nil, 1_800_000_000, now),
+			`{"type":"ack","seq":12,"epoch":"EPOCH1","exp":1800000000,"timestamp":"2026-11-27T08:30:15.123Z"}`},
+		{"ack recovered", Ack(7, "E", &yes, 1_800_000_000, now),
+			`{"type":"ack","seq":7,"epoch":"E","recovered":true,"exp":1800000000,"timestamp":"2026-11-27T08:30:15.123Z"}`},
+		{"ack not recovered", Ack(9, "E", &no, 1_800_000_000, now),
+			`{"type":"ack","seq":9,"epoch":"E","recovered":false,"exp":1800000000,"timestamp":"2026-11-27T08:30:15.123Z"}`},
+		{"refreshed", Refreshed(1_800_000_600), `{"type":"refreshed","exp":1800000600}`},
 		{"event run", AppendEvents([]byte("x"), []store.Event{ev(3, "finance", "invoice.paid", `{"id":1}`), ev(4, "finance", "invoice.sent", `[1,2]`)}),
 			`x{"type":"event","service":"finance","seq":4,"events":[` +
 				`{"seq":3,"type":"invoice.paid","data":{"id":1},"ts":"2023-11-14T22:13:20.123Z"},` +

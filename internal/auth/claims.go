@@ -23,6 +23,10 @@ type Claims struct {
 	Publish []string
 	// Expiry is the "exp" claim.
 	Expiry time.Time
+	// IssuedAt is the optional "iat" claim; zero when the token has none.
+	// Revocation compares it with the revocation time: a token without
+	// iat is refused while any revocation applies to its user or org.
+	IssuedAt time.Time
 }
 
 var (

@@ -9,7 +9,8 @@ import (
 // Sign issues a token for c with the Verifier's own key and algorithm: the
 // development token printed at start-up, and tests. c.Expiry is truncated to
 // the second (JWT NumericDate); a past Expiry is allowed, so tests can mint
-// expired tokens. The configured Issuer and Audience, if any, are set as
+// expired tokens. iat is c.IssuedAt, or the Verifier's clock when that is
+// zero. The configured Issuer and Audience, if any, are set as
 // iss and aud.
 //
 // Sign works only for HMAC algorithms; with a public-key algorithm it
@@ -42,6 +43,9 @@ func (v *Verifier) payload(c Claims) jwt.MapClaims {
 		"org": c.Org,
 		"exp": jwt.NewNumericDate(c.Expiry),
 		"iat": jwt.NewNumericDate(v.now()),
+	}
+	if !c.IssuedAt.IsZero() {
+		p["iat"] = jwt.NewNumericDate(c.IssuedAt)
 	}
 	if c.Services != nil {
 		p["services"] = c.Services

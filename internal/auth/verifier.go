@@ -17,6 +17,7 @@ type Verifier struct {
 	issuer   string
 	audience string
 	maxBytes int
+	leeway   time.Duration
 	now      func() time.Time
 	parser   *jwt.Parser
 }
@@ -35,6 +36,7 @@ func New(cfg Config) (*Verifier, error) {
 		issuer:   cfg.Issuer,
 		audience: cfg.Audience,
 		maxBytes: cfg.MaxTokenBytes,
+		leeway:   cfg.Leeway,
 		now:      cfg.Now,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{method.Alg()}),
@@ -86,3 +88,8 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	}
 	return w.claims()
 }
+
+// Leeway is the clock-skew tolerance applied to exp and nbf. The gateway
+// closes a connection at its token's exp plus this same leeway, so a token
+// that would still verify never has its connection cut.
+func (v *Verifier) Leeway() time.Duration { return v.leeway }

@@ -20,10 +20,12 @@ type wireClaims struct {
 	Aud      json.RawMessage  `json:"aud"`
 	Exp      *jwt.NumericDate `json:"exp"`
 	Nbf      *jwt.NumericDate `json:"nbf"`
+	Iat      *jwt.NumericDate `json:"iat"`
 }
 
 // The jwt.Claims interface. The parser reads only exp and nbf; iss and aud
-// are checked by scope, and iat is not checked.
+// are checked by scope. iat is not validated by the parser (a future iat is
+// not an error): the gateway reads it only to compare it with revocations.
 func (w *wireClaims) GetExpirationTime() (*jwt.NumericDate, error) { return w.Exp, nil }
 func (w *wireClaims) GetNotBefore() (*jwt.NumericDate, error)      { return w.Nbf, nil }
 func (w *wireClaims) GetIssuedAt() (*jwt.NumericDate, error)       { return nil, nil }
@@ -37,6 +39,9 @@ func (w *wireClaims) claims() (Claims, error) {
 		return Claims{}, invalid(reasonExpMissing)
 	}
 	c := Claims{Expiry: w.Exp.Time}
+	if w.Iat != nil {
+		c.IssuedAt = w.Iat.Time
+	}
 	var ok bool
 	if c.User, ok = rawString(w.Sub); !ok {
 		return Claims{}, invalid(reasonSubMissing)

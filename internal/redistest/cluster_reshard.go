@@ -196,3 +196,36 @@ func replicasCaughtUp(info string) bool {
 	}
 	return true
 }
+
+// ShardedSubscribers counts, per client name and per master, the
+// connections that hold sharded subscriptions (CLIENT LIST's ssub field).
+// Unnamed connections count under "".
+func (c *Cluster) ShardedSubscribers() map[string]map[string]int {
+	c.t.Helper()
+	out := map[string]map[string]int{}
+	for _, addr := range c.Masters() {
+		rdb := c.direct(addr)
+		list, err := rdb.ClientList(context.Background()).Result()
+		rdb.Close()
+		c.must(err, "CLIENT LIST")
+		for _, line := range strings.Split(list, "\n") {
+			var name string
+			ssub := false
+			for _, f := range strings.Fields(line) {
+				if v, ok := strings.CutPrefix(f, "name="); ok {
+					name = v
+				}
+				if v, ok := strings.CutPrefix(f, "ssub="); ok && v != "0" {
+					ssub = true
+				}
+			}
+			if ssub {
+				if out[name] == nil {
+					out[name] = map[string]int{}
+				}
+				out[name][addr]++
+			}
+		}
+	}
+	return out
+}

@@ -34,6 +34,7 @@ type Msg struct {
 	Epoch     string  `json:"epoch"`
 	Recovered *bool   `json:"recovered"`
 	Timestamp string  `json:"timestamp"`
+	Exp       int64   `json:"exp"` // ack and refreshed: the token's expiry, unix seconds
 	Service   string  `json:"service"`
 	Code      string  `json:"code"`
 	Message   string  `json:"message"`
