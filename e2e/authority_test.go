@@ -3,9 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -36,9 +34,25 @@ func TestBrowserInBandRefresh(t *testing.T) {
 	mint := func() string { return token(t, org, time.Now().Add(20*time.Second)) }
 	p.start(map[string]any{"tokens": []string{mint()}, "services": []string{"finance"}})
 	p.waitState("open")
+	// Three refreshes take about 16 + 15 + 15 s; the first token alone
+	// would have been cut at 25 s.
+	published, snap := publishUntilRefreshed(t, g, org, mint, 3, p)
+	if len(snap.Sockets) != 1 || snap.State != "open" || len(snap.Errors) > 0 {
+		t.Fatalf("refreshes cost a reconnect or an error: %s", snap.summary())
+	}
+	snap = p.waitSeqs(published...) // exactly these, in order: none missed, none twice
+	if len(snap.Sockets) != 1 || snap.TokenCalls < 4 {
+		t.Fatalf("reconnected, or refreshed without getToken: %s", snap.summary())
+	}
+}
 
-	// One loop plays both the app's token cache (renewed every 2 s, as an
-	// app's would be) and a steady publisher (4 events a second).
+// publishUntilRefreshed publishes 4 events a second to org and, every 2 s,
+// gives every page's token cache (h.tokens) a new token from mint, as an
+// app would, until pages[0] (the one holding the socket) has had want
+// in-band refreshes confirmed. It returns the seqs published and pages[0]'s
+// last snapshot; it fails after 90 s.
+func publishUntilRefreshed(t *testing.T, g *gatewayProc, org string, mint func() string, want int, pages ...*page) ([]int64, snapshot) {
+	t.Helper()
 	var published []int64
 	deadline := time.Now().Add(90 * time.Second)
 	var snap snapshot
@@ -46,25 +60,36 @@ func TestBrowserInBandRefresh(t *testing.T) {
 		publishTicks(g, org, n)
 		published = append(published, n)
 		if n%8 == 0 {
-			p.eval(fmt.Sprintf("h.tokens = [%q]", mint()))
-			// Three refreshes take about 16 + 15 + 15 s; the first token
-			// alone would have been cut at 25 s.
-			if snap = p.snap(); snap.Refreshed >= 3 {
-				break
+			tok := mint()
+			for _, p := range pages {
+				p.eval(fmt.Sprintf("h.tokens = [%q]", tok))
+			}
+			if snap = pages[0].snap(); snap.Refreshed >= want {
+				return published, snap
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no three refreshes within 90 s: %s", snap.summary())
+			t.Fatalf("no %d refreshes within 90 s: %s", want, snap.summary())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	if snap.Sockets != 1 || snap.State != "open" || len(snap.Errors) > 0 {
-		t.Fatalf("refreshes cost a reconnect or an error: %s", snap.summary())
+}
+
+// revoke revokes the e2e user's tokens in org through the gateway's API
+// and returns the revocation time (unix seconds).
+func revoke(t *testing.T, g *gatewayProc, org string) int64 {
+	t.Helper()
+	g.mu.Lock()
+	n := g.node
+	g.mu.Unlock()
+	if n == nil {
+		t.Fatal("revoke: the gateway is not running")
 	}
-	snap = p.waitSeqs(published...) // exactly these, in order: none missed, none twice
-	if snap.Sockets != 1 || snap.TokenCalls < 4 {
-		t.Fatalf("reconnected, or refreshed without getToken: %s", snap.summary())
+	at, err := n.Revoke(org, "e2e-user")
+	if err != nil {
+		t.Fatal(err)
 	}
+	return at
 }
 
 // A revoked page asks getToken once; when that token is refused too (the
@@ -85,21 +110,14 @@ func TestBrowserRevokedStops(t *testing.T) {
 	p.eval(fmt.Sprintf("h.tokens = [%q]", tokenIssued(t, org, before.Add(time.Second), time.Now().Add(time.Hour))))
 	calls := p.snap().TokenCalls
 
-	body := fmt.Sprintf(`{"org":%q,"user":"e2e-user","reason":"removed"}`, org)
-	req, _ := http.NewRequest(http.MethodPost, g.url("/v2/realtime/disconnect"), strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("disconnect: %v %v", resp, err)
-	}
-	resp.Body.Close()
+	revoke(t, g, org)
 
 	s := p.waitState("closed")
-	if !hasError(s, "revoked") || s.TokenCalls != calls+1 || s.Sockets != 2 {
+	if !hasError(s, "revoked") || s.TokenCalls != calls+1 || len(s.Sockets) != 2 {
 		t.Fatalf("want a 'revoked' report after one getToken and one more socket: %s", s.summary())
 	}
 	time.Sleep(3 * time.Second) // long enough for several backoff rounds, were there a loop
-	if s2 := p.snap(); s2.Sockets != 2 || s2.TokenCalls != calls+1 || s2.State != "closed" {
+	if s2 := p.snap(); len(s2.Sockets) != 2 || s2.TokenCalls != calls+1 || s2.State != "closed" {
 		t.Fatalf("client kept trying after it stopped: %s", s2.summary())
 	}
 }

@@ -114,8 +114,11 @@ type snapshot struct {
 	Resyncs    []resync    `json:"resyncs"`
 	TokenCalls int         `json:"tokenCalls"`
 	Pings      int         `json:"pings"`
-	Sockets    int         `json:"sockets"`
-	Refreshed  int         `json:"refreshed"`
+	Sockets    []socketRec `json:"sockets"`   // every WebSocket the page opened
+	Leader     bool        `json:"leader"`    // holds the connection (tab sharing)
+	LedAt      int64       `json:"ledAt"`     // ms since the epoch the lock was granted, 0 if never
+	OpenAt     int64       `json:"openAt"`    // ms since the epoch the state last became open
+	Refreshed  int         `json:"refreshed"` // in-band refreshes the server confirmed on this page's sockets
 }
 
 type event struct {
@@ -124,6 +127,14 @@ type event struct {
 	Type    string          `json:"type"`
 	Data    json.RawMessage `json:"data"`
 	TS      string          `json:"ts"`
+}
+
+// socketRec is one WebSocket a page opened: when (ms since the epoch),
+// and its close code and time once closed.
+type socketRec struct {
+	At       int64 `json:"at"`
+	Code     int   `json:"code"`
+	ClosedAt int64 `json:"closedAt"`
 }
 
 type errorInfo struct {
@@ -183,8 +194,8 @@ func (s snapshot) seqs() []int64 {
 }
 
 func (s snapshot) summary() string {
-	return fmt.Sprintf("state=%s lastSeq=%v seqs=%v states=%v errors=%v resyncs=%v tokenCalls=%d sockets=%d refreshed=%d",
-		s.State, deref(s.LastSeq), s.seqs(), s.States, s.Errors, s.Resyncs, s.TokenCalls, s.Sockets, s.Refreshed)
+	return fmt.Sprintf("state=%s leader=%v lastSeq=%v seqs=%v states=%v errors=%v resyncs=%v tokenCalls=%d sockets=%d refreshed=%d",
+		s.State, s.Leader, deref(s.LastSeq), s.seqs(), s.States, s.Errors, s.Resyncs, s.TokenCalls, len(s.Sockets), s.Refreshed)
 }
 
 func deref(p *int64) any {

@@ -45,7 +45,7 @@ func TestCrossOriginPage(t *testing.T) {
 	org := newOrg(t)
 	tok := token(t, org, time.Now().Add(time.Hour))
 	browser := newBrowser(t)
-	p := openTab(t, browser, app.URL)
+	p := openTab(t, browser, app.URL+"/", corsJS).page
 	p.start(crossOriginClient(g, tok))
 	sseURL := g.url("/v2/realtime/sse?services=finance&access_token=" + url.QueryEscape(tok))
 
@@ -148,7 +148,7 @@ func checkHTTPUpload(t *testing.T, g *gatewayProc, p *page) {
 func checkRefusedOrigin(t *testing.T, g *gatewayProc, browser context.Context, origin, tok, sseURL string) {
 	t.Helper()
 	before := g.metric("realtime_origin_refused_total")
-	q := openTab(t, browser, origin)
+	q := openTab(t, browser, origin+"/", corsJS).page
 	auth := fmt.Sprintf(`{headers: {Authorization: 'Bearer %s'}}`, tok)
 	for _, call := range []string{
 		fmt.Sprintf("probe(%q, %s)", g.url("/v2/realtime/poll?services=finance"), auth),
@@ -195,20 +195,6 @@ func appServer(t *testing.T) *httptest.Server {
 	}))
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// openTab opens base in a new tab of browser, with harness.js and cors.js.
-func openTab(t *testing.T, browser context.Context, base string) *page {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser)
-	t.Cleanup(cancel)
-	// The tab lives as long as the context of its first run: no deadline.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("open a tab: %v", err)
-	}
-	p := &page{t: t, ctx: ctx}
-	p.do(chromedp.Navigate(base+"/"), chromedp.Evaluate[chromedp.Void](harnessJS), chromedp.Evaluate[chromedp.Void](corsJS))
-	return p
 }
 
 // sseSnap is what cors.js recorded of the page's EventSource.

@@ -104,3 +104,61 @@ func TestDemoPageChat(t *testing.T) {
 	p.waitText("#chat-result", "sent seq")
 	p.waitText("#chat-messages", "dev-user: towels for room 12")
 }
+
+// The seed's per-browser flags on the demo page: set
+// localStorage.REALTIME_STREAMING_V2 in the console, reload, look at the
+// transport. With the rollout at 0 %, 'true' is ignored until the hash has
+// optin 1, then the page is on the WebSocket; the kill switch still wins.
+// 'false' keeps the page on long-poll with no WebSocket attempt at all.
+func TestDemoPageStreamingFlag(t *testing.T) {
+	redis := redistest.Start(t)
+	hset := func(args ...string) {
+		t.Helper()
+		if out, err := redis.CLI(t, append([]string{"HSET", "realtime:rollout"}, args...)...); err != nil {
+			t.Fatalf("HSET %v: %v %s", args, err, out)
+		}
+	}
+	hset("percent", "0")
+	g := startGateway(t, redis, "REALTIME_DEMO=true")
+	p := &page{t: t, ctx: newBrowser(t)}
+	p.do(chromedp.Navigate(g.url("/")))
+	p.waitText("#transport", "long-poll")
+	reload := func(flag string) {
+		t.Helper()
+		p.do(chromedp.Evaluate[chromedp.Void](fmt.Sprintf("localStorage.REALTIME_STREAMING_V2 = %q", flag)), chromedp.Reload())
+		p.waitText("#flag", flag)
+	}
+	fellBack := func(reason string) float64 { return g.metric(`realtime_fallbacks_total{reason="` + reason + `"}`) }
+
+	before := fellBack("percent")
+	reload("true") // optin absent: asked, not let in
+	p.waitText("#transport", "long-poll")
+	if fellBack("percent") <= before {
+		t.Fatal("the opted-in handshake was not turned away by the percentage")
+	}
+
+	hset("optin", "1")
+	reload("true")
+	p.waitText("#transport", "WebSocket")
+	p.waitText("#state", "open")
+
+	hset("enabled", "0") // moves the open page to the fallback, and wins over optIn
+	p.waitText("#transport", "long-poll")
+	before = fellBack("disabled")
+	reload("true")
+	p.waitText("#transport", "long-poll")
+	if fellBack("disabled") <= before {
+		t.Fatal("the opted-in handshake after the kill switch was not refused as disabled")
+	}
+
+	hset("enabled", "1", "percent", "100")
+	opened, polls := g.metric("realtime_connections_opened_total"), g.metric("realtime_long_polls_total")
+	reload("false")
+	p.waitText("#transport", "long-poll")
+	g.publish("dev", "guest", "guest.arrived", map[string]string{"name": "over long-poll"})
+	p.waitText("#events-guest", "over long-poll")
+	if g.metric("realtime_connections_opened_total") != opened || g.metric("realtime_long_polls_total") <= polls {
+		t.Fatalf("with the flag 'false': %v WebSocket connections opened (want none), long-polls %v -> %v",
+			g.metric("realtime_connections_opened_total")-opened, polls, g.metric("realtime_long_polls_total"))
+	}
+}

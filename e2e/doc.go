@@ -9,7 +9,10 @@
 // things: kills and restarts the gateway, flushes Redis, turns the rollout
 // off, lets tokens expire. It asserts on what the page received.
 // TestCrossOriginPage instead serves its pages from separate HTTP servers
-// (other origins) and loads the module from the gateway, as apps do.
+// (other origins) and loads the module from the gateway, as apps do. The tab
+// tests (tabs_test.go, tabs_publish_test.go) open several tabs of one
+// browser, which share Web Locks and BroadcastChannels as a user's tabs do,
+// and count the gateway's connections on /metrics.
 //
 // Nothing is skipped: a missing chromium, wscat or redis-server fails the
 // test with the command that installs it. Waits poll a condition under a

@@ -16,6 +16,12 @@ import (
 	"github.com/rtgw/realtime/store"
 )
 
+// pubJS defines h.pub(text, key) in a page: rt.publish of {text} into
+// chat/frontdesk under key (a random one when undefined), recording each
+// outcome in h.pubs as it settles.
+const pubJS = `h.pubs = []; h.pub = (text, key) => { h.rt.publish('chat', 'frontdesk', {text}, {idempotencyKey: key})
+	.then((seq) => h.pubs.push({text, seq}), (e) => h.pubs.push({text, err: e.code})); }`
+
 // settled is one rt.publish outcome the page recorded.
 type settled struct {
 	Text string `json:"text"`
@@ -34,8 +40,7 @@ func TestBrowserPublishAcrossGatewayKill(t *testing.T) {
 	p := openPage(t, g)
 	p.start(map[string]any{"token": chatToken(t, org), "services": []string{"chat"}})
 	p.waitState("open")
-	p.eval(`h.pubs = []; h.pub = (text, key) => { h.rt.publish('chat', 'frontdesk', {text}, {idempotencyKey: key})
-		.then((seq) => h.pubs.push({text, seq}), (e) => h.pubs.push({text, err: e.code})); }`)
+	p.eval(pubJS)
 
 	g.kill()
 	p.waitUntil("the page to notice the crash", func(s snapshot) bool { return s.State != "open" })

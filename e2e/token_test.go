@@ -54,7 +54,7 @@ func TestBrowserTokenRefresh(t *testing.T) {
 	p.start(map[string]any{"tokens": []string{stale, fresh}, "services": []string{"finance"}})
 	p.waitState("open")
 	publishTicks(g, org, 1)
-	if s := p.waitSeqs(1); len(s.Errors) > 0 || s.TokenCalls < 1 || s.Sockets != 1 {
+	if s := p.waitSeqs(1); len(s.Errors) > 0 || s.TokenCalls < 1 || len(s.Sockets) != 1 {
 		t.Fatalf("the stale token did not make the first connection: %s", s.summary())
 	}
 	v := verifier(t)

@@ -12,7 +12,7 @@ import (
 // its own (*rollout.Source does): the handshake's revocation check then
 // costs no round trip of its own.
 type rolloutWith interface {
-	DecideWith(ctx context.Context, user, org string, extra rollout.Extra) rollout.Decision
+	DecideWith(ctx context.Context, user, org string, optIn bool, extra rollout.Extra) rollout.Decision
 }
 
 // errRevoked closes a connection, or refuses a handshake, refresh or poll,
@@ -25,9 +25,9 @@ var errRevocationsUnreadable = disconnect(CloseInternalError, "event log unavail
 
 // admit is the join's first step, one Redis round trip: the revocation
 // record, read on the same pipeline as the rollout fields, then the rollout
-// decision. A revoked token is refused 4001 whatever the rollout says; a
+// decision (optIn is the handshake's "optIn"). A revoked token is refused 4001 whatever the rollout says; a
 // token whose record cannot be read is not let in (1011, retry).
-func (s *Server) admit(c *conn) error {
+func (s *Server) admit(c *conn, optIn bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
 	defer cancel()
 	tok := c.token()
@@ -36,7 +36,7 @@ func (s *Server) admit(c *conn) error {
 	var err error
 	if rw, ok := s.cfg.Rollout.(rolloutWith); ok {
 		q := s.cfg.Log.RevocationQuery(c.org, c.user)
-		d = rw.DecideWith(ctx, c.user, c.org, q)
+		d = rw.DecideWith(ctx, c.user, c.org, optIn, q)
 		rev, err = q.Result()
 		if err != nil && d.In {
 			// The rollout's short bound (100 ms) cut the read: Redis is
@@ -47,7 +47,7 @@ func (s *Server) admit(c *conn) error {
 	} else {
 		rev, err = s.cfg.Log.Revoked(ctx, c.org, c.user)
 		if err == nil && s.cfg.Rollout != nil {
-			d = s.cfg.Rollout.Decide(ctx, c.user, c.org)
+			d = s.cfg.Rollout.Decide(ctx, c.user, c.org, optIn)
 		}
 	}
 	if s.cfg.Rollout != nil {

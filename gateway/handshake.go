@@ -20,6 +20,7 @@ type handshake struct {
 	LastSeq  *int64              `json:"lastSeq"`
 	Epoch    string              `json:"epoch"`
 	Rooms    map[string][]string `json:"rooms"` // optional: per service, receive only these rooms
+	OptIn    bool                `json:"optIn"` // optional: asks to be let in (rollout field "optin")
 }
 
 // parseHandshake validates the first message. Errors are Disconnects with

@@ -33,7 +33,7 @@ func newOpsMetrics(s *metrics.Set) *opsMetrics {
 		resubscribes:  s.NewCounter(metricsPrefix + "feed_resubscribes_total"),
 	}
 	for _, d := range []rollout.Decision{
-		{In: true, Reason: rollout.ReasonAllowed}, {In: true, Reason: rollout.ReasonPercent},
+		{In: true, Reason: rollout.ReasonAllowed}, {In: true, Reason: rollout.ReasonPercent}, {In: true, Reason: rollout.ReasonOptIn},
 		{Reason: rollout.ReasonDisabled}, {Reason: rollout.ReasonDenied}, {Reason: rollout.ReasonPercent},
 	} {
 		outcome := "fallback"

@@ -31,6 +31,8 @@ func TestRolloutDecisionsMetric(t *testing.T) {
 	h.cli("HSET", "realtime:rollout", "allow:user:u3", "1", "deny:user:u4", "1")
 	h.connect("acme", "u3", hs)
 	fallback("u4")
+	h.cli("HSET", "realtime:rollout", "optin", "1") // still at 0 %: only a browser that asks is in
+	h.connect("acme", "u6", map[string]any{"services": []string{"s"}, "version": 1, "optIn": true})
 	h.cli("HSET", "realtime:rollout", "enabled", "0")
 	testutil.Eventually(t, 5*time.Second, "kill switch seen", func() bool { return !h.flags.Enabled() })
 	fallback("u5")
@@ -39,7 +41,7 @@ func TestRolloutDecisionsMetric(t *testing.T) {
 		outcome, reason string
 		want            float64
 	}{
-		{"websocket", "percent", 1}, {"websocket", "allowed", 1},
+		{"websocket", "percent", 1}, {"websocket", "allowed", 1}, {"websocket", "optin", 1},
 		{"fallback", "percent", 1}, {"fallback", "denied", 1}, {"fallback", "disabled", 1},
 	} {
 		if got := decision(tc.outcome, tc.reason); got != tc.want {

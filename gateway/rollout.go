@@ -10,7 +10,9 @@ import (
 // Rollout decides at handshake whether a client may use WebSocket.
 // *rollout.Source implements it; nil Config.Rollout lets everyone in.
 type Rollout interface {
-	Decide(ctx context.Context, user, org string) rollout.Decision
+	// Decide answers for the token's user and org; optIn is the
+	// handshake's "optIn" (the browser asks to be let in).
+	Decide(ctx context.Context, user, org string, optIn bool) rollout.Decision
 	Enabled() bool
 }
 

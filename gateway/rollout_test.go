@@ -1,11 +1,12 @@
 package gateway
 
 import (
-	"github.com/rtgw/realtime/internal/wstest"
-
-	"github.com/rtgw/realtime/internal/testutil"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtgw/realtime/internal/testutil"
+	"github.com/rtgw/realtime/internal/wstest"
 )
 
 func (h *harness) cli(args ...string) {
@@ -73,7 +74,7 @@ func TestRolloutRedisDown(t *testing.T) {
 	hs := map[string]any{"services": []string{"s"}}
 	h.cli("HSET", "realtime:rollout", "percent", "0")
 	testutil.Eventually(t, 2*time.Second, "flags read", func() bool {
-		return !h.flags.Decide(t.Context(), "user-2", "acme").In
+		return !h.flags.Decide(t.Context(), "user-2", "acme", false).In
 	})
 	h.redis.Stop()
 	nc := wstest.Dial(t, h.wsURL+"?access_token="+h.token("acme", "user-2"), wstest.Options{})
@@ -99,4 +100,26 @@ func TestRolloutRedisDown(t *testing.T) {
 		m, err := c.Read(2 * time.Second)
 		return err == nil && m.Type == "ack"
 	})
+}
+
+// "optIn":true in the handshake lets a client in at 0 % only while the
+// hash has optin=1; the kill switch still wins.
+func TestRolloutOptInHandshake(t *testing.T) {
+	h := newHarness(t, harnessOpts{rollout: true})
+	h.cli("HSET", "realtime:rollout", "percent", "0")
+	asked := map[string]any{"services": []string{"s"}, "version": 1, "optIn": true}
+	fallback := func(hs map[string]any, detail string) {
+		t.Helper()
+		nc := wstest.Dial(t, h.wsURL+"?access_token="+h.token("acme", "user-9"), wstest.Options{})
+		nc.Send(hs)
+		if m := nc.Next(5 * time.Second); m.Type != "fallback" || !strings.Contains(string(m.Raw), `"detail":"`+detail+`"`) {
+			t.Fatalf("got %s, want fallback %s", m.Raw, detail)
+		}
+	}
+	fallback(asked, "percent") // optin absent: the request is ignored
+	h.cli("HSET", "realtime:rollout", "optin", "1")
+	h.connect("acme", "user-9", asked) // fails the test unless acked
+	fallback(map[string]any{"services": []string{"s"}, "version": 1}, "percent")
+	h.cli("HSET", "realtime:rollout", "enabled", "0")
+	fallback(asked, "disabled")
 }

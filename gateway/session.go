@@ -52,7 +52,7 @@ func (c *conn) runJoin() {
 // what the client missed and attaches it to the org tail with no gap and no
 // duplicate at the seam.
 func (c *conn) join(h handshake) error {
-	if err := c.s.admit(c); err != nil {
+	if err := c.s.admit(c, h.OptIn); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.s.cfg.RedisTimeout)

@@ -2,7 +2,6 @@ package multinode
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -33,21 +32,11 @@ func tokenIssued(t *testing.T, org, user string, iat time.Time) string {
 // revoke posts a revocation to n and returns revokedAt.
 func revoke(t *testing.T, n *gatewaytest.Node, org, user string) int64 {
 	t.Helper()
-	body := fmt.Sprintf(`{"org":%q,"user":%q,"reason":"removed from the org"}`, org, user)
-	req, _ := http.NewRequest(http.MethodPost, n.URL("/v2/realtime/disconnect"), strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+gatewaytest.APIKey)
-	resp, err := http.DefaultClient.Do(req)
+	at, err := n.Revoke(org, user)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var out struct {
-		RevokedAt int64 `json:"revokedAt"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 || out.RevokedAt == 0 {
-		t.Fatalf("disconnect: HTTP %d, %+v, %v", resp.StatusCode, out, err)
-	}
-	return out.RevokedAt
+	return at
 }
 
 // dialWS connects and handshakes; it returns the client and the first

@@ -10,6 +10,11 @@ type Flags struct {
 	AllowOrg  bool // "allow:org:<id>"
 	DenyUser  bool // "deny:user:<id>"
 	DenyOrg   bool // "deny:org:<id>"
+	// OptIn ("optin", default off) honours a browser that asks to be let
+	// in ("optIn":true in its handshake, set by the page's
+	// localStorage.REALTIME_STREAMING_V2 = 'true'): the seed's first
+	// rollout step is people trying the new transport themselves.
+	OptIn bool
 }
 
 // Reason says why a decision came out as it did. The strings appear in
@@ -21,6 +26,7 @@ const (
 	ReasonDisabled Reason = "disabled"
 	ReasonDenied   Reason = "denied"
 	ReasonAllowed  Reason = "allowed"
+	ReasonOptIn    Reason = "optin"
 	ReasonPercent  Reason = "percent"
 )
 
@@ -31,8 +37,10 @@ type Decision struct {
 }
 
 // Decide applies the precedence: enabled=0 → out; deny → out; allow → in;
-// then the user's bucket against the percentage.
-func Decide(f Flags, user string) Decision {
+// a client that opted in (optIn) while the hash honours it → in; then the
+// user's bucket against the percentage. Opting in never beats the kill
+// switch or a deny entry: operators keep the last word.
+func Decide(f Flags, user string, optIn bool) Decision {
 	switch {
 	case !f.Enabled:
 		return Decision{In: false, Reason: ReasonDisabled}
@@ -40,6 +48,8 @@ func Decide(f Flags, user string) Decision {
 		return Decision{In: false, Reason: ReasonDenied}
 	case f.AllowUser || f.AllowOrg:
 		return Decision{In: true, Reason: ReasonAllowed}
+	case optIn && f.OptIn:
+		return Decision{In: true, Reason: ReasonOptIn}
 	}
 	return Decision{In: Bucket(user) < f.Percent, Reason: ReasonPercent}
 }

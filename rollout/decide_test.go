@@ -11,6 +11,7 @@ func TestDecidePrecedence(t *testing.T) {
 	cases := []struct {
 		name  string
 		flags Flags
+		optIn bool // the client's handshake asked to be let in
 		want  Decision
 	}{
 		{name: "kill switch beats allow", flags: Flags{Enabled: false, Percent: 100, AllowUser: true}, want: Decision{false, ReasonDisabled}},
@@ -20,10 +21,17 @@ func TestDecidePrecedence(t *testing.T) {
 		{name: "allow org at 0 percent", flags: Flags{Enabled: true, Percent: 0, AllowOrg: true}, want: Decision{true, ReasonAllowed}},
 		{name: "0 percent", flags: Flags{Enabled: true, Percent: 0}, want: Decision{false, ReasonPercent}},
 		{name: "100 percent", flags: Flags{Enabled: true, Percent: 100}, want: Decision{true, ReasonPercent}},
+		{name: "opted in at 0 percent, optin on", flags: Flags{Enabled: true, Percent: 0, OptIn: true}, optIn: true, want: Decision{true, ReasonOptIn}},
+		{name: "opted in, optin off: the flag is ignored", flags: Flags{Enabled: true, Percent: 0}, optIn: true, want: Decision{false, ReasonPercent}},
+		{name: "optin on, client did not ask", flags: Flags{Enabled: true, Percent: 0, OptIn: true}, want: Decision{false, ReasonPercent}},
+		{name: "kill switch beats opt-in", flags: Flags{Enabled: false, Percent: 100, OptIn: true}, optIn: true, want: Decision{false, ReasonDisabled}},
+		{name: "deny user beats opt-in", flags: Flags{Enabled: true, Percent: 100, OptIn: true, DenyUser: true}, optIn: true, want: Decision{false, ReasonDenied}},
+		{name: "deny org beats opt-in", flags: Flags{Enabled: true, Percent: 100, OptIn: true, DenyOrg: true}, optIn: true, want: Decision{false, ReasonDenied}},
+		{name: "allow wins before opt-in is looked at", flags: Flags{Enabled: true, Percent: 0, OptIn: true, AllowOrg: true}, optIn: true, want: Decision{true, ReasonAllowed}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Decide(tc.flags, "u-in"); got != tc.want {
+			if got := Decide(tc.flags, "u-in", tc.optIn); got != tc.want {
 				t.Fatalf("Decide = %+v, want %+v", got, tc.want)
 			}
 		})
@@ -38,7 +46,7 @@ func TestPercentMonotonicAndShare(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprintf("user-%d", i)
 	}
-	in := func(id string, p int) bool { return Decide(Flags{Enabled: true, Percent: p}, id).In }
+	in := func(id string, p int) bool { return Decide(Flags{Enabled: true, Percent: p}, id, false).In }
 	for p := 0; p <= 100; p++ {
 		count := 0
 		for _, id := range ids {

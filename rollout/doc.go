@@ -8,9 +8,11 @@
 //	HSET realtime:rollout percent 20            # 20% of users in
 //	HSET realtime:rollout allow:user:u-42 1     # always in
 //	HSET realtime:rollout deny:org:acme 1       # always out
+//	HSET realtime:rollout optin 1               # browsers that ask ("optIn") are in
 //
 // Precedence: enabled=0 → out; then deny (user or org) → out; then allow
-// (user or org) → in; then the percentage, by a stable bucket of the user id
+// (user or org) → in; then a client that opted in while optin=1 → in; then
+// the percentage, by a stable bucket of the user id
 // (Bucket: FNV-1a 32-bit of the id, mod 100), so raising the percentage only
 // ever adds users, and every node agrees.
 //

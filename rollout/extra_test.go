@@ -67,7 +67,7 @@ func TestDecideWithOneRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	extra := &getExtra{key: key + ":extra"}
-	d := s.DecideWith(context.Background(), "u1", "acme", extra)
+	d := s.DecideWith(context.Background(), "u1", "acme", false, extra)
 	if d.In || d.Reason != ReasonDenied {
 		t.Fatalf("decision %+v, want denied", d)
 	}
@@ -88,7 +88,7 @@ func TestDecideWithWhileDown(t *testing.T) {
 	s.failed(net.ErrClosed) // as after a failed read: HMGETs are skipped for a second
 	cli(t, srv, "SET", key+":extra", "x")
 	extra := &getExtra{key: key + ":extra"}
-	if d := s.DecideWith(context.Background(), "u", "o", extra); !d.In {
+	if d := s.DecideWith(context.Background(), "u", "o", false, extra); !d.In {
 		t.Fatalf("defaults should let u in: %+v", d)
 	}
 	if extra.cmd == nil {
@@ -96,5 +96,25 @@ func TestDecideWithWhileDown(t *testing.T) {
 	}
 	if v, err := extra.cmd.Result(); err != nil || v != "x" {
 		t.Fatalf("extra read %q, %v", v, err)
+	}
+}
+
+// The handshake decides through DecideWith, so the client's opt-in must
+// reach the decision there as it does through Decide.
+func TestDecideWithOptIn(t *testing.T) {
+	srv := redistest.Start(t)
+	key := redistest.UniqueName(t) + ":rollout"
+	s := newSource(t, srv, key, nil)
+	cli(t, srv, "HSET", key, "percent", "0", "optin", "1")
+	for _, optIn := range []bool{false, true} {
+		extra := &getExtra{key: key + ":extra"}
+		d := s.DecideWith(context.Background(), "u", "o", optIn, extra)
+		want := Decision{In: false, Reason: ReasonPercent}
+		if optIn {
+			want = Decision{In: true, Reason: ReasonOptIn}
+		}
+		if d != want {
+			t.Fatalf("optIn %v: got %+v, want %+v", optIn, d, want)
+		}
 	}
 }

@@ -58,6 +58,7 @@ type Source struct {
 type globals struct {
 	enabled bool
 	percent int
+	optIn   bool // "optin": absent or anything but "1" is off
 }
 
 var errConfig = errors.New("rollout: invalid config")
@@ -88,9 +89,10 @@ func New(cfg Config) (*Source, error) {
 	return &Source{cfg: cfg}, nil
 }
 
-// Decide reads the fields for (user, org) with one HMGET and decides.
-func (s *Source) Decide(ctx context.Context, user, org string) Decision {
-	return Decide(s.Flags(ctx, user, org), user)
+// Decide reads the fields for (user, org) with one HMGET and decides;
+// optIn is the client's own request to be let in (see Flags.OptIn).
+func (s *Source) Decide(ctx context.Context, user, org string, optIn bool) Decision {
+	return Decide(s.Flags(ctx, user, org), user, optIn)
 }
 
 // Extra is another read that rides on the pipeline carrying a handshake's
@@ -103,12 +105,12 @@ type Extra interface {
 }
 
 // DecideWith is Decide with extra queued on the same pipeline, bounded by
-// the same Timeout. The extra read is sent even when the rollout fields are
+// the same Timeout; optIn is as for Decide. The extra read is sent even when the rollout fields are
 // not (Redis failed within the last second). The caller reads the extra's
 // own result and error, and may read again with a longer bound when it
 // timed out.
-func (s *Source) DecideWith(ctx context.Context, user, org string, extra Extra) Decision {
-	return Decide(s.flags(ctx, user, org, extra), user)
+func (s *Source) DecideWith(ctx context.Context, user, org string, optIn bool, extra Extra) Decision {
+	return Decide(s.flags(ctx, user, org, extra), user, optIn)
 }
 
 // Flags reads the fields for (user, org). On a Redis failure it returns the
@@ -127,7 +129,7 @@ func (s *Source) flags(ctx context.Context, user, org string, extra Extra) Flags
 	defer cancel()
 	_, _ = s.cfg.Client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		if !down {
-			hmget = p.HMGet(ctx, s.cfg.Key, "enabled", "percent",
+			hmget = p.HMGet(ctx, s.cfg.Key, "enabled", "percent", "optin",
 				"allow:user:"+user, "allow:org:"+org, "deny:user:"+user, "deny:org:"+org)
 		}
 		if extra != nil {
@@ -143,12 +145,12 @@ func (s *Source) flags(ctx context.Context, user, org string, extra Extra) Flags
 		s.failed(err)
 		return s.fallbackFlags()
 	}
-	g := s.parseGlobals(vals[0], vals[1])
+	g := s.parseGlobals(vals[0], vals[1], vals[2])
 	s.store(g)
 	return Flags{
-		Enabled: g.enabled, Percent: g.percent,
-		AllowUser: isOne(vals[2]), AllowOrg: isOne(vals[3]),
-		DenyUser: isOne(vals[4]), DenyOrg: isOne(vals[5]),
+		Enabled: g.enabled, Percent: g.percent, OptIn: g.optIn,
+		AllowUser: isOne(vals[3]), AllowOrg: isOne(vals[4]),
+		DenyUser: isOne(vals[5]), DenyOrg: isOne(vals[6]),
 	}
 }
 
@@ -170,16 +172,17 @@ func (s *Source) fallbackFlags() Flags {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.haveRead && time.Since(s.readAt) <= s.cfg.MaxStale {
-		return Flags{Enabled: s.global.enabled, Percent: s.global.percent}
+		return Flags{Enabled: s.global.enabled, Percent: s.global.percent, OptIn: s.global.optIn}
 	}
 	return Flags{Enabled: s.cfg.DefaultEnabled, Percent: s.cfg.DefaultPercent}
 }
 
 // parseGlobals applies defaults to absent fields. A malformed value (not
 // 0/1, a percent outside 0..100) counts as absent, so a typo falls back to
-// the deployment's defaults instead of switching everyone off.
-func (s *Source) parseGlobals(enabled, percent any) globals {
-	g := globals{enabled: s.cfg.DefaultEnabled, percent: s.cfg.DefaultPercent}
+// the deployment's defaults instead of switching everyone off. "optin" has
+// no configured default: only "1" turns it on.
+func (s *Source) parseGlobals(enabled, percent, optIn any) globals {
+	g := globals{enabled: s.cfg.DefaultEnabled, percent: s.cfg.DefaultPercent, optIn: isOne(optIn)}
 	if v, ok := enabled.(string); ok && (v == "0" || v == "1") {
 		g.enabled = v == "1"
 	}

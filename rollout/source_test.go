@@ -55,7 +55,38 @@ func TestSourceFollowsRedisCLI(t *testing.T) {
 		if st.cli != nil {
 			cli(t, srv, st.cli...)
 		}
-		if got := s.Decide(ctx, user, "acme"); got != st.want {
+		if got := s.Decide(ctx, user, "acme", false); got != st.want {
+			t.Fatalf("%s: got %+v, want %+v", st.name, got, st.want)
+		}
+	}
+}
+
+// The "optin" field, as operators set it with redis-cli: off when absent,
+// honoured only for a client that asks, and never over enabled=0 or deny.
+func TestSourceOptIn(t *testing.T) {
+	srv := redistest.Start(t)
+	key := redistest.UniqueName(t) + ":rollout"
+	s := newSource(t, srv, key, nil)
+	ctx := context.Background()
+	cli(t, srv, "HSET", key, "percent", "0")
+	steps := []struct {
+		name  string
+		cli   []string
+		optIn bool
+		want  Decision
+	}{
+		{name: "optin absent: asking changes nothing", optIn: true, want: Decision{false, ReasonPercent}},
+		{name: "optin 1, asked", cli: []string{"HSET", key, "optin", "1"}, optIn: true, want: Decision{true, ReasonOptIn}},
+		{name: "optin 1, not asked", want: Decision{false, ReasonPercent}},
+		{name: "deny user beats opt-in", cli: []string{"HSET", key, "deny:user:u-1", "1"}, optIn: true, want: Decision{false, ReasonDenied}},
+		{name: "kill switch beats opt-in", cli: []string{"HSET", key, "enabled", "0"}, optIn: true, want: Decision{false, ReasonDisabled}},
+		{name: "typo in optin is off", cli: []string{"HMSET", key, "enabled", "1", "deny:user:u-1", "0", "optin", "yes"}, optIn: true, want: Decision{false, ReasonPercent}},
+	}
+	for _, st := range steps {
+		if st.cli != nil {
+			cli(t, srv, st.cli...)
+		}
+		if got := s.Decide(ctx, "u-1", "acme", st.optIn); got != st.want {
 			t.Fatalf("%s: got %+v, want %+v", st.name, got, st.want)
 		}
 	}
@@ -66,11 +97,11 @@ func TestSourceDefaults(t *testing.T) {
 	s := newSource(t, srv, redistest.UniqueName(t), func(c *Config) {
 		c.DefaultEnabled, c.DefaultPercent, c.DefaultPercentSet = true, 0, true
 	})
-	if d := s.Decide(context.Background(), "u", "o"); d.In {
+	if d := s.Decide(context.Background(), "u", "o", false); d.In {
 		t.Fatalf("default percent 0 let the user in: %+v", d)
 	}
 	s = newSource(t, srv, redistest.UniqueName(t), func(c *Config) { c.DefaultEnabled = false })
-	if d := s.Decide(context.Background(), "u", "o"); d.In || d.Reason != ReasonDisabled {
+	if d := s.Decide(context.Background(), "u", "o", false); d.In || d.Reason != ReasonDisabled {
 		t.Fatalf("default disabled: %+v", d)
 	}
 }
@@ -83,13 +114,13 @@ func TestSourceRedisDown(t *testing.T) {
 	s := newSource(t, srv, key, func(c *Config) { c.MaxStale = 300 * time.Millisecond })
 	cli(t, srv, "HSET", key, "percent", "0")
 	ctx := context.Background()
-	if d := s.Decide(ctx, "user-7", "o"); d.In {
+	if d := s.Decide(ctx, "user-7", "o", false); d.In {
 		t.Fatal("percent 0 not applied")
 	}
 	srv.Stop()
 	for i := 0; i < 5; i++ {
 		start := time.Now()
-		d := s.Decide(ctx, "user-7", "o")
+		d := s.Decide(ctx, "user-7", "o", false)
 		// The read is bounded at 100 ms; 500 ms leaves room for a loaded
 		// 2-core CI box (210 ms seen with the race-built suites running in
 		// parallel) and still tells a bounded read from go-redis's 5 s dial.
@@ -104,7 +135,7 @@ func TestSourceRedisDown(t *testing.T) {
 	for time.Now().Before(stale) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if d := s.Decide(ctx, "user-7", "o"); !d.In {
+	if d := s.Decide(ctx, "user-7", "o", false); !d.In {
 		t.Fatalf("stale cache still used instead of defaults: %+v", d)
 	}
 	srv.Restart()
@@ -113,7 +144,7 @@ func TestSourceRedisDown(t *testing.T) {
 	defer close(stop)
 	go s.Run(stop)
 	deadline := time.Now().Add(5 * time.Second)
-	for s.Decide(ctx, "user-7", "o").In {
+	for s.Decide(ctx, "user-7", "o", false).In {
 		if time.Now().After(deadline) {
 			t.Fatal("did not recover after Redis came back")
 		}

@@ -29,16 +29,16 @@ func (s *Source) Run(stop <-chan struct{}) {
 	}
 }
 
-// refresh reads the two global fields; it reports whether the read worked.
+// refresh reads the global fields; it reports whether the read worked.
 func (s *Source) refresh() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout*5)
 	defer cancel()
-	vals, err := s.cfg.Client.HMGet(ctx, s.cfg.Key, "enabled", "percent").Result()
+	vals, err := s.cfg.Client.HMGet(ctx, s.cfg.Key, "enabled", "percent", "optin").Result()
 	if err != nil {
 		s.failed(err)
 		return false
 	}
 	s.downUntil.Store(0)
-	s.store(s.parseGlobals(vals[0], vals[1]))
+	s.store(s.parseGlobals(vals[0], vals[1], vals[2]))
 	return true
 }

@@ -84,13 +84,21 @@ export interface Options {
    * token the server last rejected, or nothing, stops the client in
    * 'closed' until setToken. After a 4009 (revoked) it is called once; if
    * that token is refused too, the client stops and reports 'revoked'.
+   * With tab sharing, only the leading tab's getToken serves the shared
+   * connection (reconnects, refreshes, 4002, 4009); a follower's is called
+   * once at start (to read the token's org and user, and to restart a
+   * connection the group had stopped) and again when it becomes the leader
+   * of a connection that is not stopped.
    */
   getToken?: () => string | Promise<string>;
   /** ws(s) URL of /v2/realtime/stream. Default: derived from this script's URL. */
   url?: string;
   /** Long-poll URL. Default: 'poll' next to url, or the URL the server's fallback message names. */
   pollUrl?: string;
-  /** Resume point from an earlier session (send both or neither). */
+  /**
+   * Resume point from an earlier session (send both or neither). A tab
+   * that joins a shared connection starts at the leader's position instead.
+   */
   lastSeq?: number;
   epoch?: string;
   onEvent?: (event: RealtimeEvent) => void;
@@ -118,6 +126,16 @@ export interface Options {
   wsRetryInterval?: number;
   /** Seconds the server may hold a long-poll (at most 30). Default 25. */
   pollTimeout?: number;
+  /**
+   * Share one connection with the other tabs of this origin whose
+   * connection would be identical (url, the token's org and user, services,
+   * rooms): one tab leads (Web Locks) and the others follow over a
+   * BroadcastChannel; their publish, typing, upload and setToken go to the
+   * leader. When the leading tab goes, another takes over and resumes with
+   * no gap or duplicate. Without BroadcastChannel or Web Locks each tab
+   * connects alone. Default true; false keeps this client's own connection.
+   */
+  shareTabs?: boolean;
 }
 
 export interface Realtime {
@@ -126,6 +144,8 @@ export interface Realtime {
   readonly lastSeq: number | null;
   /** Epoch that lastSeq belongs to, or null before the first ack. */
   readonly epoch: string | null;
+  /** True while this tab holds the connection (always, when not sharing). */
+  readonly leader: boolean;
   /** Use this token for the next connection; restarts a client stopped by the token rule. */
   setToken(token: string): void;
   /**
@@ -138,7 +158,9 @@ export interface Realtime {
    * for the connection. Rejects with an Error whose `code` is the server's
    * (publish_not_allowed, rate_limited, bad_publish, busy, publish_failed),
    * or publish_unavailable when the client is closed or falls back to
-   * long-poll before the answer.
+   * long-poll before the answer. In a follower tab the leading tab sends
+   * it, under the key made here: after a takeover the next leader sends it
+   * again under that key, and the promise still settles once.
    */
   publish(service: string, room: string, data: unknown, options?: PublishOptions): Promise<number>;
   /** Tell a room this user is typing (server-throttled, never stored or replayed; needs the publish claim). */
@@ -160,8 +182,14 @@ export interface Realtime {
   upload(file: File, options?: UploadOptions): Upload;
   /** Users present in room across every node (only connections with a rooms filter are present). */
   presence(room: string): Promise<string[]>;
-  /** Stop for good. */
+  /** Stop for good. A leading tab hands the shared connection to the next tab. */
   close(): void;
 }
 
+/**
+ * Connects and returns the client. The browser's
+ * localStorage.REALTIME_STREAMING_V2 is read at each connection attempt:
+ * 'false' keeps it on long-polling with no WebSocket attempt; 'true' sends
+ * "optIn":true in the handshake (honoured when the rollout hash has optin 1).
+ */
 export function connect(options: Options): Realtime;

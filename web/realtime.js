@@ -8,6 +8,9 @@
 // stream, epoch the incarnation it belongs to. Both survive reconnects and
 // transport switches (WebSocket <-> long-poll); only an ack or poll answer
 // with recovered:false resets them, and it always calls onResync.
+//
+// Tabs of one origin that would open the same connection share one: see
+// "Tab sharing" at the end of the class and docs/CLIENT.md.
 
 const CONNECTING = 'connecting', OPEN = 'open', RECONNECTING = 'reconnecting',
   FALLBACK = 'fallback', CLOSED = 'closed';
@@ -24,6 +27,7 @@ const EXPIRED = 4002, REVOKED = 4009;
 const REVOKED_STOP = { type: 'error', code: 'revoked', message: 'realtime: access revoked and the new token was refused too' };
 const UNAVAILABLE = { code: 'upload_unavailable', message: 'realtime: uploads need the WebSocket' };
 const PUB_UNAVAILABLE = { code: 'publish_unavailable', message: 'realtime: publishing needs the WebSocket' };
+const ABORTED = { code: 'upload_aborted', message: 'realtime: upload aborted' };
 const NO_TOKEN = {
   type: 'error', code: 'token_rejected',
   message: 'no token the server has not rejected; call setToken()',
@@ -43,6 +47,13 @@ const DEFAULTS = {
 // An error frame (or {code, message}) as an Error with its code.
 const asError = (f) => Object.assign(new Error(f.message), { code: f.code });
 const hex = (a) => Array.from(a, (b) => b.toString(16).padStart(2, '0')).join('');
+
+// The seed's per-browser switch, read at every connect: 'false' means
+// long-poll only (no WebSocket attempt), 'true' asks to be let in
+// ("optIn" in the handshake). Storage may be blocked: then neither.
+const flag = () => {
+  try { return localStorage.REALTIME_STREAMING_V2; } catch { /* no storage */ }
+};
 
 /** Connects and returns the client. See realtime.d.ts for the options. */
 export function connect(options) {
@@ -71,9 +82,21 @@ class Realtime {
   #interval;
   #lastFrame = 0;
   #openedAt = 0;
-  #pending = new Map(); // publish id → {msg, ok, fail}, in the order sent
+  // Publishes not answered yet, in the order asked: id → {msg, ok, fail};
+  // in a follower, its requests to the leader: id → {n, a, id, ok, fail, onProgress}.
+  #pending = new Map();
   #nextId = 0;
   #ups = new Set(); // uploads not settled, and aborted ones not yet deleted on the server
+  // Tab sharing: whether this client shares (until close), the channel to
+  // the other tabs, whether this tab holds the connection, how to leave the
+  // lock (abort the wait or release it), and followers' uploads this tab
+  // runs (id → abort).
+  #shared = false;
+  #bc = null;
+  #leads = false;
+  #quit = null;
+  #fwd = new Map();
+  #tab = Math.random().toString(36).slice(2) + '.'; // prefix of request ids, unique across tabs
 
   constructor(o) {
     if (!o || !Array.isArray(o.services) || !o.services.length) {
@@ -91,7 +114,13 @@ class Realtime {
     this.#interval = this.#o.pingInterval;
     if (o.token) [this.#token, this.#fresh] = [o.token, true];
     if (o.lastSeq != null) [this.#lastSeq, this.#epoch] = [o.lastSeq, o.epoch || null];
-    this.#connect(false);
+    if (o.shareTabs !== false && self.BroadcastChannel && navigator.locks) {
+      this.#shared = true;
+      this.#share().catch(() => {
+        this.#shared = false;
+        this.#state === CLOSED || this.#lead();
+      });
+    } else this.#lead();
   }
 
   /** 'connecting' | 'open' | 'reconnecting' | 'fallback' | 'closed' */
@@ -100,11 +129,14 @@ class Realtime {
   get lastSeq() { return this.#lastSeq; }
   /** Epoch of lastSeq, or null before the first ack. */
   get epoch() { return this.#epoch; }
+  /** True while this tab holds the connection (always, when not sharing). */
+  get leader() { return this.#leads; }
 
   /** Uses token for the next connection; restarts a client the token rule stopped. */
   setToken(token) {
     [this.#token, this.#fresh] = [token, true];
-    if (this.#halted) {
+    if (this.#follower()) this.#post({ n: 'tok', a: [token] });
+    else if (this.#halted) {
       this.#halted = false;
       this.#attempt = 0;
       this.#set(CONNECTING);
@@ -122,8 +154,11 @@ class Realtime {
    */
   publish(service, room, data, { idempotencyKey } = {}) {
     if (this.#state === FALLBACK || this.#state === CLOSED) return Promise.reject(asError(PUB_UNAVAILABLE));
-    const id = 'p' + (++this.#nextId);
+    // The key is made here, in the calling tab, so that a follower's publish
+    // keeps it across leaders: a re-send to a new leader is a duplicate.
     const key = idempotencyKey || hex(crypto.getRandomValues(new Uint8Array(12)));
+    if (this.#follower()) return this.#ask('pub', [service, room, data, { idempotencyKey: key }]);
+    const id = 'p' + (++this.#nextId);
     const msg = JSON.stringify({ type: 'publish', service, room, data, id, idempotencyKey: key });
     return new Promise((ok, fail) => {
       this.#pending.set(id, { msg, ok, fail });
@@ -133,7 +168,8 @@ class Realtime {
 
   /** Tells the room that this user is typing (throttled by the server; never stored). */
   typing(room, service = 'chat') {
-    this.#send({ type: 'typing', service, room });
+    if (this.#follower()) this.#post({ n: 'typ', a: [room, service] });
+    else this.#send({ type: 'typing', service, room });
   }
 
   /**
@@ -149,6 +185,10 @@ class Realtime {
    * offset. The promise has abort().
    */
   upload(file, { onProgress, id } = {}) {
+    if (this.#follower()) {
+      id ||= this.#tab + ++this.#nextId;
+      return Object.assign(this.#ask('up', [file], id, onProgress), { abort: () => this.#abortFwd(id) });
+    }
     const u = { file, onProgress, id: id || 'u' + ++this.#nextId, run: 0, retry: 0 };
     const p = new Promise((ok, fail) => Object.assign(u, { ok, fail }));
     (async () => {
@@ -160,7 +200,7 @@ class Realtime {
       this.#upSend(u); // or the next ack does
     })().catch((e) => this.#upEnd(u, e));
     return Object.assign(p, {
-      abort: () => this.#upAbort(u, asError({ code: 'upload_aborted', message: 'realtime: upload aborted' })),
+      abort: () => this.#upAbort(u, asError(ABORTED)),
     });
   }
 
@@ -284,8 +324,18 @@ class Realtime {
     else u.ok(res);
   }
 
-  /** Stops for good: closes the socket, aborts a poll, cancels timers. */
+  /**
+   * Stops for good: closes the socket, aborts a poll, cancels timers. A
+   * leading tab hands the connection to the next tab in line.
+   */
   close() {
+    const bc = this.#bc;
+    this.#bc = null;
+    this.#shared = this.#leads = false;
+    if (bc) {
+      bc.close();
+      this.#quit.abort();
+    }
     this.#halted = false;
     this.#stop();
     clearTimeout(this.#retryTimer);
@@ -304,6 +354,7 @@ class Realtime {
 
   async #connect(trial) {
     this.#stop();
+    if (flag() === 'false') return this.#fallback();
     const gen = this.#gen;
     let token;
     try {
@@ -337,6 +388,7 @@ class Realtime {
       s.opened = true;
       const h = { services: this.#o.services, version: 1 };
       if (this.#o.rooms) h.rooms = this.#o.rooms;
+      if (flag() === 'true') h.optIn = true;
       if (this.#lastSeq != null) {
         h.lastSeq = this.#lastSeq;
         if (this.#epoch) h.epoch = this.#epoch;
@@ -509,7 +561,7 @@ class Realtime {
   async #fallback() {
     this.#set(FALLBACK);
     clearTimeout(this.#retryTimer);
-    this.#retryTimer = setTimeout(() => this.#connect(true), this.#o.wsRetryInterval);
+    if (flag() !== 'false') this.#retryTimer = setTimeout(() => this.#connect(true), this.#o.wsRetryInterval);
     const gen = ++this.#gen;
     for (;;) {
       const ok = await this.#poll(gen, this.#o.pollTimeout);
@@ -624,7 +676,7 @@ class Realtime {
     this.#state = state;
     if (state === FALLBACK || state === CLOSED) {
       for (const u of this.#ups) this.#upEnd(u, asError(UNAVAILABLE));
-      for (const p of this.#pending.values()) p.fail(asError(PUB_UNAVAILABLE));
+      for (const p of this.#pending.values()) p.fail(asError(p.n === 'up' ? UNAVAILABLE : PUB_UNAVAILABLE));
       this.#pending.clear();
     }
     this.#emit('onStateChange', state, prev);
@@ -633,11 +685,154 @@ class Realtime {
   // A throwing callback must not break the client: report it on its own
   // stack, where the console and window.onerror see it.
   #emit(name, ...args) {
+    if (this.#leads) this.#post({ n: name, a: args });
     this.#call(this.#o[name], ...args);
   }
 
   #call(f, ...args) {
     if (!f) return;
     try { f(...args); } catch (e) { setTimeout(() => { throw e; }); }
+  }
+
+  // ---- Tab sharing ------------------------------------------------------
+  //
+  // Tabs whose connections would be identical (URL, the token's org and
+  // user, services, rooms) meet on a BroadcastChannel and a Web Lock of one
+  // name. The lock's holder leads: it runs the connection as a lone client
+  // would and posts everything it emits ({n: callback name, a: arguments,
+  // q: lastSeq, ep: epoch, rv: revoked}). Followers replay those through the same
+  // #apply/#set/#resync, so they keep their own lastSeq and drop what they
+  // have applied already. Their publish/typing/upload/setToken go to the
+  // leader as requests ({n, a, id}), answered with {n: 're', id, v | e | p}.
+  // When the leader's tab closes or crashes, the browser gives the lock to
+  // the next tab, which resumes from its own lastSeq: every tab applied the
+  // same prefix of the old leader's posts (they are delivered even after
+  // it is gone), so that is the last seq any tab applied.
+  //
+  // A follower's request stays in its #pending until answered, and goes
+  // again to each new leader (or runs here when this tab leads). A publish
+  // carries the key its tab made, so the old leader may have appended it:
+  // the new one gets the original seq back (the server de-duplicates), and
+  // the promise settles once with it.
+  //
+  // Tokens: only the leader has a socket, so only it refreshes in band and
+  // answers 4002/4009, with its own getToken. Followers learn its errors and
+  // its stop ('closed', e.g. 'revoked': they share user and token source),
+  // and keep its revoked flag, so that a follower that takes over stops on
+  // a second refusal as the old leader would have.
+
+  // Until it knows whether it leads, a sharing tab keeps its requests for
+  // the leader (#share posts them once it has joined).
+  #follower() { return this.#shared && !this.#leads; }
+
+  // Learns org and user from the token's payload (not verified: only to
+  // group tabs), joins the channel and queues for the lock.
+  async #share() {
+    const o = this.#o, t = await this.#takeToken();
+    this.#fresh = true; // the first connection may still use it
+    const c = JSON.parse(atob(t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    const name = 'realtime:' + JSON.stringify([this.#url.href, c.org, c.sub, [...o.services].sort(), o.rooms]);
+    if (this.#state === CLOSED) return;
+    const bc = this.#bc = new BroadcastChannel(name);
+    bc.onmessage = (m) => this.#heard(m.data);
+    this.#post({ n: 'hi', t }); // the leader answers with its state, or restarts with t if stopped
+    this.#again(); // requests made before joining
+    this.#quit = new AbortController();
+    navigator.locks.request(name, { signal: this.#quit.signal }, () => new Promise((r) => {
+      this.#quit = { abort: r };
+      this.#lead();
+    })).catch(() => {}); // aborted by close()
+  }
+
+  // This tab holds the connection: alone, or with the lock, which is ours
+  // until this tab closes. Requests it had for the old leader run here,
+  // publishes under their keys. A stop the old leader made (token rule,
+  // revocation) holds for the group: the new leader stays closed until a
+  // setToken, or a tab that joins, brings a token.
+  #lead() {
+    const mine = [...this.#pending.values()];
+    this.#pending.clear();
+    this.#leads = true;
+    this.#post({ n: 'lead' });
+    if (!this.#halted) {
+      if (this.#state !== CONNECTING) this.#set(RECONNECTING);
+      this.#connect(false);
+    }
+    for (const p of mine) (p.n === 'up' ? this.#run(p.id, p.a[0], p.onProgress) : this.publish(...p.a)).then(p.ok, p.fail);
+  }
+
+  // Posts every request not answered yet (to a leader that may not have them).
+  #again() {
+    for (const { n, a, id } of this.#pending.values()) this.#post({ n, a, id });
+  }
+
+  #post(m) {
+    this.#bc?.postMessage({ ...m, q: this.#lastSeq, ep: this.#epoch, rv: this.#revoked });
+  }
+
+  // A request to the leader, settled by its answer.
+  #ask(n, a, id = this.#tab + ++this.#nextId, onProgress) {
+    return new Promise((ok, fail) => {
+      this.#pending.set(id, { ok, fail, n, a, id, onProgress });
+      this.#post({ n, a, id });
+    });
+  }
+
+  #abortFwd(id) {
+    const p = this.#pending.get(id);
+    this.#pending.delete(id);
+    p?.fail(asError(ABORTED));
+    if (this.#leads) this.#fwd.get(id)?.();
+    else this.#post({ n: 'ab', id });
+  }
+
+  // Runs a follower's upload here; abort stays reachable by its id.
+  #run(id, file, onProgress) {
+    const u = this.upload(file, { id, onProgress });
+    this.#fwd.set(id, u.abort);
+    return u.finally(() => this.#fwd.delete(id));
+  }
+
+  #heard(m) {
+    const { n, a, id } = m, p = this.#pending.get(id);
+    if (this.#leads) return this.#serve(m);
+    if (n === 're') {
+      if (p && m.p) this.#call(p.onProgress, ...m.p);
+      else if (p) {
+        this.#pending.delete(id);
+        m.e ? p.fail(asError(m.e)) : p.ok(m.v);
+      }
+    } else if (n === 'lead') this.#again(); // a new leader: ask it again
+    else if (n.startsWith('on')) { // the leader emitted
+      this.#fresh = false; // on takeover, ask getToken afresh
+      // The leader's revoked flag (set at the 4009 that follows the server's
+      // 'revoked' error), so a new leader stops on a second refusal too.
+      this.#revoked = m.rv || a[0]?.code === 'revoked';
+      if (n === 'onEvent') this.#apply(a[0].service, a[0]);
+      else if (n === 'onStateChange') {
+        this.#halted = a[0] === CLOSED; // a leader posts 'closed' only when it stopped
+        this.#set(a[0]);
+      }
+      else if (n === 'onResync') this.#resync(a[0].seq, a[0].epoch);
+      else this.#emit(n, ...a);
+      this.#epoch = m.ep;
+      this.#lastSeq ??= m.q;
+    }
+  }
+
+  // A follower's request, carried out here and answered.
+  // A tab that joins a stopped connection restarts it with its token, as a
+  // lone client's page load would, unless that token was refused already.
+  #serve({ n, a, id, t }) {
+    const re = (m) => this.#post({ n: 're', id, ...m });
+    const answer = (p) => p.then((v) => re({ v }), (e) => re({ e: { code: e.code, message: e.message } }));
+    if (n === 'hi') this.#halted && t !== this.#rejected ? this.setToken(t) : this.#post({ n: 'onStateChange', a: [this.#state] });
+    else if (n === 'pub') answer(this.publish(...a));
+    else if (n === 'typ') this.typing(...a);
+    else if (n === 'tok') this.setToken(...a);
+    else if (n === 'ab') this.#fwd.get(id)?.();
+    // A follower that sent 'up' just as this tab took over sends it again
+    // on 'lead': run it once. A 'pub' served twice is one event: same key.
+    else if (n === 'up' && !this.#fwd.has(id)) answer(this.#run(id, a[0], (...p) => re({ p })));
   }
 }

@@ -67,7 +67,7 @@ func (c *checker) hashDecision(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	d := src.Decide(ctx, c.id.User, c.id.Org)
+	d := src.Decide(ctx, c.id.User, c.id.Org, false) // as a browser without the REALTIME_STREAMING_V2 flag
 	if readErr != nil {
 		return "", readErr
 	}

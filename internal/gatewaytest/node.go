@@ -200,21 +200,11 @@ func Token(t testing.TB, org, user string, services ...string) string {
 // Publish posts one event through the node's HTTP API and returns its seq.
 func (n *Node) Publish(org, service, typ, data string) (int64, error) {
 	body := fmt.Sprintf(`{"org":%q,"service":%q,"type":%q,"data":%s}`, org, service, typ, data)
-	req, _ := http.NewRequest(http.MethodPost, n.URL("/v2/realtime/publish"), strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+APIKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
 	var out struct {
 		Seq int64 `json:"seq"`
 	}
-	if resp.StatusCode != 200 {
-		return 0, fmt.Errorf("publish: HTTP %d", resp.StatusCode)
-	}
-	if err := jsonDecode(resp, &out); err != nil {
-		return 0, err
+	if err := n.post("/v2/realtime/publish", body, &out); err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
 	}
 	return out.Seq, nil
 }
