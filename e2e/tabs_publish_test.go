@@ -82,14 +82,18 @@ func TestTabsPublishAcrossTakeover(t *testing.T) {
 	g.signal(syscall.SIGCONT)
 	leaderOf(t, []*tab{f})
 	all = append(all, checkPubs(t, f, burst)...)
-	// The gateway got each of the burst twice, once from each leader (and
-	// each 'lost' message once more): the second copy of each was a
-	// duplicate of the first.
-	dups := float64(len(followers) + len(burst))
-	testutil.EventuallyNote(t, 15*time.Second, "both leaders' copies of the burst at the gateway", func() (bool, string) {
+	// Each 'lost' message reached the gateway twice (appended as the browser
+	// before, then re-sent by the new leader): those are duplicates for
+	// sure. The burst's copies from the old leader's closed socket may be
+	// appended (then the new leader's copies are duplicates) or dropped
+	// with the closed connection, depending on timing; either way the log
+	// must hold each message once, which is checked next.
+	testutil.EventuallyNote(t, 15*time.Second, "the re-sent 'lost' messages answered as duplicates", func() (bool, string) {
 		n := g.metric(`realtime_publish_duplicates_total{via="ws"}`)
-		return n >= dups, fmt.Sprintf("%v duplicates, want %v (fewer: a copy was a new event, or never arrived)", n, dups)
+		return n >= float64(len(followers)), fmt.Sprintf("%v duplicates, want at least %d", n, len(followers))
 	})
+	t.Logf("duplicates answered over the WebSocket: %v (the burst adds %d when the old leader's copies were appended first)",
+		g.metric(`realtime_publish_duplicates_total{via="ws"}`), len(burst))
 
 	// Every message is in the log once, under the seq its promise got.
 	logged := chatLog(t, redis, org)
