@@ -31,16 +31,8 @@ func (s *Service) flusher() {
 // flushLater has an upload worker, the upload's one writer, commit what was
 // written since the last commit.
 func (u *upload) flushLater() {
-	u.mu.Lock()
-	if u.ended || u.closing {
-		u.mu.Unlock()
-		return
-	}
-	u.flush = true
-	start := !u.scheduled
-	u.scheduled = true
-	u.mu.Unlock()
-	if start {
-		u.schedule()
-	}
+	u.runLater(func() bool {
+		u.flush = !u.ended && !u.closing
+		return u.flush
+	})
 }

@@ -227,8 +227,17 @@ func (u *upload) close() {
 // finishLater runs the completion on an upload worker, the upload's one
 // writer (a resume found every byte already stored).
 func (u *upload) finishLater() {
+	u.runLater(func() bool { u.finish = true; return true })
+}
+
+// runLater applies set under u.mu and, unless it declines, has an upload
+// worker take a turn on u (queueing it if it is not already).
+func (u *upload) runLater(set func() bool) {
 	u.mu.Lock()
-	u.finish = true
+	if !set() {
+		u.mu.Unlock()
+		return
+	}
 	start := !u.scheduled
 	u.scheduled = true
 	u.mu.Unlock()
