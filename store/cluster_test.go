@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,6 +87,7 @@ func TestOnRedisCluster(t *testing.T) {
 				if len(links) != 3 {
 					t.Fatalf("sharded pub/sub connections on %d masters, want 3: %v", len(links), links)
 				}
+				testResubscribeChurn(t, cl, lg, f, rec, orgs[1], orgs)
 				testSlotMove(t, cl, rdb, lg, rec, orgs[0])
 			} else if got := classic1 - classic0; got != 2*n {
 				t.Fatalf("classic: %d publish messages on the bus for %d events, want %d (one per other master)", got, n, 2*n)
@@ -158,6 +161,77 @@ func testSlotMove(t *testing.T, cl *redistest.Cluster, rdb *redis.ClusterClient,
 		}
 		return true
 	})
+}
+
+// testResubscribeChurn: a tail that goes idle and comes back unsubscribes
+// and subscribes its org again on the same link. The answer to our own
+// SUNSUBSCRIBE must not be mistaken for Redis dropping the channel (a slot
+// move), which would cost a slot map reload (CLUSTER SLOTS) and a second
+// SSUBSCRIBE each time, and could leave the channel subscribed on Redis
+// but unknown to the feed. Another org on the same master keeps the link
+// busy so that replies arrive late.
+func testResubscribeChurn(t *testing.T, cl *redistest.Cluster, lg *store.Log, f *store.Feed, rec *recorder, org string, orgs []string) {
+	t.Helper()
+	busy := ""
+	for _, o := range orgs {
+		if o != org && cl.SlotOwner(slotOfKey(cl, o)) == cl.SlotOwner(slotOfKey(cl, org)) {
+			busy = o
+		}
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_, _, _ = lg.Publish(context.Background(), busy, input(0))
+		}
+	}()
+	reloads0 := clusterSlotsCalls(t, cl)
+	const rounds = 30
+	for i := range rounds {
+		subs := rec.nSubs(org)
+		if err := f.Unsubscribe(org); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Subscribe(org); err != nil {
+			t.Fatal(err)
+		}
+		testutil.Eventually(t, 10*time.Second, fmt.Sprintf("OnSubscribed, round %d", i), func() bool { return rec.nSubs(org) > subs })
+	}
+	close(stop)
+	<-done
+	before := rec.nEvents(org)
+	mustPublish(t, lg, org, input(1))
+	testutil.Eventually(t, 10*time.Second, "event after the churn", func() bool { return rec.nEvents(org) == before+1 })
+	if n := clusterSlotsCalls(t, cl) - reloads0; n > 2 {
+		t.Fatalf("%d rounds of unsubscribe/subscribe made the feed re-read the slot map %d times; want none (a periodic refresh at most)", rounds, n)
+	}
+}
+
+// clusterSlotsCalls sums CLUSTER SLOTS calls over the masters.
+func clusterSlotsCalls(t *testing.T, cl *redistest.Cluster) int {
+	t.Helper()
+	n := 0
+	for _, m := range cl.Masters() {
+		v := cl.Info(m, "commandstats", "cmdstat_cluster|slots")
+		if _, rest, ok := strings.Cut(v, "calls="); ok {
+			c, _ := strconv.Atoi(strings.SplitN(rest, ",", 2)[0])
+			n += c
+		}
+	}
+	return n
+}
+
+func slotOfKey(cl *redistest.Cluster, org string) int {
+	rdb := redis.NewClient(&redis.Options{Addr: cl.Masters()[0]})
+	defer rdb.Close()
+	s, _ := rdb.ClusterKeySlot(context.Background(), "realtime:{"+org+"}:log").Result()
+	return int(s)
 }
 
 // pubsubClients counts, per master, the connections with sharded

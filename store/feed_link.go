@@ -32,14 +32,19 @@ type link struct {
 	// SSUBSCRIBE sent with a stale slot map.
 	refused func(l *link, err error)
 
-	mu     sync.Mutex // guards the fields below; held across (S)SUBSCRIBE writes, never across a receive
-	ps     *redis.PubSub
-	chans  map[string]struct{}
+	mu    sync.Mutex // guards the fields below; held across (S)SUBSCRIBE writes, never across a receive
+	ps    *redis.PubSub
+	chans map[string]struct{}
+	// unsubs counts, per channel, the SUNSUBSCRIBEs sent and not yet
+	// answered. Redis answers each one, so a sunsubscribe push that finds
+	// none pending was Redis dropping the channel (its slot moved), even
+	// when the channel was subscribed again meanwhile.
+	unsubs map[string]int
 	closed bool
 }
 
 func newLink(f *Feed, addr string, newPS func() *redis.PubSub) *link {
-	return &link{f: f, addr: addr, newPS: newPS, ps: newPS(), chans: make(map[string]struct{})}
+	return &link{f: f, addr: addr, newPS: newPS, ps: newPS(), chans: make(map[string]struct{}), unsubs: make(map[string]int)}
 }
 
 func (l *link) sharded() bool { return l.down != nil }
@@ -90,6 +95,7 @@ func (l *link) unsubscribe(ch string) {
 	}
 	delete(l.chans, ch)
 	if l.sharded() {
+		l.unsubs[ch]++
 		_ = l.ps.SUnsubscribe(l.f.ctx, ch)
 	} else {
 		_ = l.ps.Unsubscribe(l.f.ctx, ch)
@@ -101,6 +107,38 @@ func (l *link) forget(ch string) {
 	l.mu.Lock()
 	delete(l.chans, ch)
 	l.mu.Unlock()
+}
+
+// inSlot forgets and returns the channels of slot on this link (a MOVED
+// reply said another master owns it).
+func (l *link) inSlot(slot int) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for ch := range l.chans {
+		if slotOf(ch) == slot {
+			out = append(out, ch)
+			delete(l.chans, ch)
+		}
+	}
+	return out
+}
+
+// evictedByServer reports whether a sunsubscribe push for ch is Redis
+// dropping it rather than the answer to our own SUNSUBSCRIBE.
+func (l *link) evictedByServer(ch string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := l.unsubs[ch]; n > 0 {
+		if n == 1 {
+			delete(l.unsubs, ch)
+		} else {
+			l.unsubs[ch] = n - 1
+		}
+		return false
+	}
+	_, wanted := l.chans[ch]
+	return wanted
 }
 
 // has reports whether ch is (still) wanted on this link.
@@ -164,7 +202,22 @@ func (l *link) run() {
 		case isTimeout(err) && !pinged:
 			// Quiet so far: ask for a pong, so the next timeout means dead.
 			pinged = true
-			_ = ps.Ping(l.f.ctx) // a failed write makes go-redis reconnect
+			if err := ps.Ping(l.f.ctx); err != nil && l.sharded() {
+				// go-redis would reconnect and resubscribe every channel
+				// in one SSUBSCRIBE (CROSSSLOT): drop the link instead.
+				err = fmt.Errorf("feed%s: PING: %w", l.where(), err)
+				l.f.cfg.OnError(err)
+				l.down(l, err)
+				return
+			} // classic: a failed write makes go-redis reconnect
+		case isRedisError(err) && l.sharded() && !isMoved(err):
+			// CROSSSLOT after a reconnect go-redis made on its own, an
+			// unknown command: nothing on this connection can be trusted.
+			pinged = false
+			err = fmt.Errorf("feed%s: %w", l.where(), err)
+			l.f.cfg.OnError(err)
+			l.down(l, err)
+			return
 		case isTimeout(err):
 			pinged = false
 			err = fmt.Errorf("feed%s: no reply to PING within %v, reconnecting", l.where(), l.f.cfg.PingInterval)
@@ -232,15 +285,19 @@ func (l *link) dispatch(msg any) {
 				l.f.confirmed(m.Channel)
 			}
 		case "sunsubscribe":
-			// We forget a channel before asking to drop it, so a channel
-			// still wanted here was dropped by Redis: its slot moved.
-			if l.has(m.Channel) {
+			if l.evictedByServer(m.Channel) { // its slot moved
 				l.evicted(l, m.Channel)
 			}
 		}
 	case *redis.Message:
 		l.f.dispatchMessage(m)
 	}
+}
+
+// isMoved reports a MOVED or ASK reply.
+func isMoved(err error) bool {
+	_, ok := movedSlot(err.Error())
+	return ok
 }
 
 // isRedisError tells an error reply from Redis (MOVED, CROSSSLOT, an

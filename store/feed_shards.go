@@ -30,7 +30,14 @@ type shards struct {
 	want   map[string]*wanted // channel → where it is; entries replaced on re-add
 	links  map[string]*link   // master host:port → its link
 	reload bool               // refresh the slot map before the next placement
+
+	lastReload time.Time // placer-owned
 }
+
+// minReloadGap spaces slot map reloads, so a MOVED that keeps coming back
+// while the cluster's nodes agree on a move costs a few reloads, not a
+// busy loop.
+const minReloadGap = 100 * time.Millisecond
 
 // wanted is one Subscribe of a channel. A new one replaces it when the
 // channel is removed and added again, so the placer can tell that the
@@ -114,29 +121,18 @@ func (s *shards) evicted(l *link, ch string) {
 	s.unplace(l, ch)
 }
 
-// refused: l got an error reply. A MOVED names the slot whose owner
-// changed; the channels of that slot on l were never subscribed there.
+// refused: l got a MOVED (or ASK) reply to an SSUBSCRIBE sent with a stale
+// slot map. It names the slot; the channels of that slot on l were never
+// subscribed there. Whatever it names, the slot map is re-read.
 func (s *shards) refused(l *link, err error) {
-	slot, ok := movedSlot(err.Error())
-	if !ok {
-		s.mu.Lock()
-		s.reload = true
-		s.mu.Unlock()
-		s.poke()
-		return
-	}
-	s.mu.Lock()
-	var chs []string
-	for ch, w := range s.want {
-		if w.on == l && slotOf(ch) == slot {
-			chs = append(chs, ch)
-		}
-	}
-	s.mu.Unlock()
-	for _, ch := range chs {
-		l.forget(ch)
+	slot, _ := movedSlot(err.Error())
+	for _, ch := range l.inSlot(slot) {
 		s.unplace(l, ch)
 	}
+	s.mu.Lock()
+	s.reload = true
+	s.mu.Unlock()
+	s.poke()
 }
 
 func (s *shards) unplace(l *link, ch string) {
@@ -202,6 +198,12 @@ func (s *shards) place() bool {
 	}
 	s.mu.Unlock()
 	if reload {
+		// A node that has not heard of a move yet answers with the old
+		// map, and the next SSUBSCRIBE is refused again: space reloads.
+		if wait := minReloadGap - time.Since(s.lastReload); wait > 0 && !sleepCtx(s.f.ctx, wait) {
+			return true
+		}
+		s.lastReload = time.Now()
 		if err := s.reloadSlots(); err != nil {
 			s.f.cfg.OnError(err)
 			s.mu.Lock()
@@ -284,10 +286,14 @@ func (s *shards) placeOn(addr string, g *placement) bool {
 	s.mu.Lock()
 	var stale []string
 	down := l.isClosed() // failed after the write: place again
+	placed := !down
 	for _, ch := range subs {
 		if w := g.chans[ch]; s.want[ch] == w {
-			if !down {
+			// Not on l any more: a MOVED came back before we got here.
+			if !down && l.has(ch) {
 				w.on = l
+			} else {
+				placed = false
 			}
 		} else {
 			// Removed (and maybe added again, unplaced) while we
@@ -299,7 +305,7 @@ func (s *shards) placeOn(addr string, g *placement) bool {
 	for _, ch := range stale {
 		l.unsubscribe(ch)
 	}
-	return !down
+	return placed
 }
 
 // linkFor returns addr's link, starting one if there is none.
