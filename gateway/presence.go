@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -179,9 +178,19 @@ func (s *Server) presenceBeat() {
 // handlePresence serves GET /v2/realtime/presence?room=R: the users present
 // in room R of the token's org, on every node.
 func (s *Server) handlePresence(w http.ResponseWriter, r *http.Request) {
-	claims, err := s.cfg.Verifier.Verify(bearerToken(r))
-	if err != nil {
-		writeError(w, http.StatusUnauthorized, CloseUnauthorized.String(), auth.Reason(err))
+	claims, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	// Who is in the org is the org's data: a revoked token reads none of it.
+	switch err := s.checkRevoked(r.Context(), &claims); err {
+	case nil:
+	case errRevoked:
+		s.metrics.rejected(CloseUnauthorized)
+		errRevokedHTTP.write(w)
+		return
+	default:
+		writeUnavailable(w)
 		return
 	}
 	room := r.URL.Query().Get("room")

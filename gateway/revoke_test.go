@@ -120,10 +120,12 @@ func TestRevokeOneNode(t *testing.T) {
 		if m := c.ExpectClose(4001); m.Message != "token revoked" {
 			t.Fatalf("%s at connect: %s", name, m.Raw)
 		}
-		req, _ := http.NewRequest(http.MethodGet, h.http.URL+"/v2/realtime/poll?services=finance", nil)
-		req.Header.Set("Authorization", "Bearer "+tok)
-		if status, body := h.do(req); status != 401 || body["message"] != "token revoked" {
-			t.Fatalf("%s at poll: %d %v", name, status, body)
+		for _, path := range []string{"/v2/realtime/poll?services=finance", "/v2/realtime/presence"} {
+			req, _ := http.NewRequest(http.MethodGet, h.http.URL+path, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			if status, body := h.do(req); status != 401 || body["message"] != "token revoked" {
+				t.Fatalf("%s at %s: %d %v", name, path, status, body)
+			}
 		}
 	}
 	fresh := h.sign(auth.Claims{User: "u1", Org: org, Expiry: time.Now().Add(time.Hour), IssuedAt: time.Unix(at+1, 0)})
