@@ -20,7 +20,9 @@
 // subscribing connections, tail_catchup.go reading the log, tail_fanout.go
 // and tail_signal.go delivering, tail_recent.go the fallback clients' ring);
 // a connection is conn.go, reader.go, readgate.go, inbound.go, write.go and
-// close.go; a client's join is session.go and replay.go.
+// close.go; a client's join is session.go and replay.go. The backends'
+// publish and disconnect endpoints are package httpapi, which this package
+// mounts behind its API-key check.
 //
 // Usage:
 //

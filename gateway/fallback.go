@@ -140,10 +140,6 @@ func (s *Server) tailFor(w http.ResponseWriter, org string) (*orgTail, bool) {
 	return t, true
 }
 
-func writeUnavailable(w http.ResponseWriter) {
-	writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable, retry")
-}
-
 // waitChange blocks until ch closes, timeout passes, done or cut closes,
 // or the server stops. It reports whether the tail moved.
 func (s *Server) waitChange(ch <-chan struct{}, timeout time.Duration, done, cut <-chan struct{}) bool {

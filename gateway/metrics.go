@@ -1,14 +1,13 @@
 package gateway
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 
-	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/gateway/httpapi"
 	"github.com/rtgw/realtime/rollout"
 )
 
@@ -188,12 +187,29 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// The JSON answers every route shares live with the backend API.
+var (
+	writeJSON        = httpapi.WriteJSON
+	writeError       = httpapi.WriteError
+	writeUnavailable = httpapi.WriteUnavailable
+)
+
+// duplicateVias are the label values of realtime_publish_duplicates_total:
+// http (POST /v2/realtime/publish), ws (client publishes) and script (the
+// gateway's own publishes, such as upload.completed).
+var duplicateVias = []string{"http", "ws", "script"}
+
+// newDuplicateCounters registers one counter per via.
+func newDuplicateCounters(s *metrics.Set) map[string]*metrics.Counter {
+	m := make(map[string]*metrics.Counter, len(duplicateVias))
+	for _, via := range duplicateVias {
+		m[via] = s.NewCounter(metricsPrefix + `publish_duplicates_total{via="` + via + `"}`)
+	}
+	return m
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, message.Problem{Type: "error", Code: code, Message: msg})
+// apiCounters lends the backend API (package httpapi) its handles.
+func (m *serverMetrics) apiCounters() httpapi.Counters {
+	return httpapi.Counters{PublishOK: m.publishOK, PublishBad: m.publishBad, PublishFailed: m.publishFailed,
+		Duplicates: m.duplicates["http"], RedisErrors: m.redisErrors, Revocations: m.revocations}
 }

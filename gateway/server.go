@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rtgw/realtime/gateway/admission"
+	"github.com/rtgw/realtime/gateway/httpapi"
 	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/netpoll"
 )
@@ -54,6 +55,9 @@ type Server struct {
 	// the read gate's setting they need (readgate.go).
 	uploads *upload.Service
 	gate    gateConfig
+
+	// api serves the backends' publish and disconnect (package httpapi).
+	api *httpapi.API
 
 	// revokes carries revocations heard on the feed to the revoker
 	// (revoke.go); fallbacks are the SSE streams and long-polls it cuts.
@@ -100,6 +104,8 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errConfig, err)
 	}
+	s.api = httpapi.New(httpapi.Config{Log: cfg.Log, Timeout: cfg.RedisTimeout, MaxPublishBytes: cfg.MaxPublishBytes,
+		Logger: cfg.Logger, Counters: s.metrics.apiCounters()})
 	s.gate = gateConfig{capBytes: int64(s.uploads.BufferBytes()), onPark: s.uploads.ReadsPaused}
 	s.publishes = make([]chan publishJob, cfg.Publishers)
 	for i := range s.publishes {
@@ -156,8 +162,8 @@ func (s *Server) routes() {
 		s.uploads.Routes(r, s.authenticate)
 		r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(s.handleStats))
 	})
-	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
-	r.Post("/v2/realtime/disconnect", s.requireAPIKey(s.handleRevoke))
+	r.Post("/v2/realtime/publish", s.requireAPIKey(s.api.Publish))
+	r.Post("/v2/realtime/disconnect", s.requireAPIKey(s.api.Revoke))
 	r.Get("/metrics", s.MetricsHandler().ServeHTTP)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
