@@ -121,7 +121,7 @@ func (s *Server) runPublisher(q <-chan publishJob) {
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
 			switch {
 			case j.presence != 0:
-				s.presenceJob(ctx, j)
+				s.presence.Apply(ctx, j.c.org, j.entries, j.presence)
 			case j.refresh != nil:
 				s.refreshJob(ctx, j.c, j.refresh)
 			case j.eph != nil:

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rtgw/realtime/gateway/admission"
 	"github.com/rtgw/realtime/gateway/httpapi"
+	"github.com/rtgw/realtime/gateway/presence"
 	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/netpoll"
 )
@@ -45,7 +46,7 @@ type Server struct {
 	// client publishes per org and user.
 	handshakeRate *admission.Rate
 	publishRate   *admission.Rate
-	presence      *presenceCounts
+	presence      *presence.Tracker
 	// publishes are the bounded queues of client publishes, one per
 	// publisher goroutine; a connection always uses the same one, so its
 	// messages reach the log in the order it sent them.
@@ -96,7 +97,8 @@ func New(cfg Config) (*Server, error) {
 	s.limits = admission.NewConns(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
 	s.handshakeRate = admission.NewRate(cfg.HandshakeRate, cfg.HandshakeBurst)
 	s.publishRate = admission.NewRate(cfg.PublishRate, max(1, int(2*cfg.PublishRate))) // a burst of 0 would refuse every publish
-	s.presence = newPresenceCounts()
+	s.presence = presence.New(presence.Config{Store: cfg.Log, TTL: cfg.PresenceTTL, Timeout: cfg.RedisTimeout,
+		RedisErrors: s.metrics.redisErrors, Authenticate: s.authenticate})
 	var err error
 	s.uploads, err = upload.New(cfg.Uploads, upload.Options{Log: cfg.Log, RedisTimeout: cfg.RedisTimeout,
 		Logger: cfg.Logger, Metrics: s.metrics.set, MetricsPrefix: metricsPrefix, RedisErrors: s.metrics.redisErrors,
@@ -126,7 +128,7 @@ func New(cfg Config) (*Server, error) {
 	startWorkers(s.joiners, cfg.Joiners, func() struct{} { return struct{}{} }, func(c *conn, _ struct{}) { c.runJoin() })
 	startWorkers(s.writers, cfg.Writers, func() *netpoll.Iovecs { return netpoll.NewIovecs(64) }, (*conn).flush)
 	s.spawn(s.sweep)
-	s.spawn(s.presenceBeat)
+	s.spawn(func() { s.presence.Beat(s.stop) })
 	s.spawn(s.runRevoker)
 	for _, q := range s.publishes {
 		s.spawn(func() { s.runPublisher(q) })
@@ -158,7 +160,7 @@ func (s *Server) routes() {
 	s.browserRoutes(r, func(r chi.Router) {
 		r.Get("/v2/realtime/poll", s.handlePoll)
 		r.Get("/v2/realtime/sse", s.handleSSE)
-		r.Get("/v2/realtime/presence", s.handlePresence)
+		r.Get("/v2/realtime/presence", s.presence.ServeHTTP)
 		s.uploads.Routes(r, s.authenticate)
 		r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(s.handleStats))
 	})
