@@ -62,7 +62,7 @@ func (s *Server) runRevoker() {
 				}
 			}
 			clear(buf)
-			s.fallbacks.revoke(r)
+			s.fallback.Clients.Revoke(r.org, func(user string, iat int64) bool { return r.covers(r.org, user, iat) })
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rtgw/realtime/gateway/admission"
+	"github.com/rtgw/realtime/gateway/fallback"
 	"github.com/rtgw/realtime/gateway/httpapi"
 	"github.com/rtgw/realtime/gateway/presence"
 	"github.com/rtgw/realtime/gateway/upload"
@@ -61,9 +62,10 @@ type Server struct {
 	api *httpapi.API
 
 	// revokes carries revocations heard on the feed to the revoker
-	// (revoke.go); fallbacks are the SSE streams and long-polls it cuts.
-	revokes   chan revocation
-	fallbacks fallbackClients
+	// (revoke.go); fallback serves long-polls and SSE (package fallback), whose
+	// Clients it cuts.
+	revokes  chan revocation
+	fallback *fallback.Service
 
 	stop      chan struct{} // closed when the node stops: every goroutine exits
 	drain     chan struct{} // closed when the drain starts: fallback streams end
@@ -108,6 +110,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.api = httpapi.New(httpapi.Config{Log: cfg.Log, Timeout: cfg.RedisTimeout, MaxPublishBytes: cfg.MaxPublishBytes,
 		Logger: cfg.Logger, Counters: s.metrics.apiCounters()})
+	s.fallback = s.newFallback()
 	s.gate = gateConfig{capBytes: int64(s.uploads.BufferBytes()), onPark: s.uploads.ReadsPaused}
 	s.publishes = make([]chan publishJob, cfg.Publishers)
 	for i := range s.publishes {
@@ -158,8 +161,8 @@ func (s *Server) routes() {
 	r.Get("/v2/realtime/stream", s.handleStream)
 	// What pages call with fetch or EventSource, with CORS (cors.go).
 	s.browserRoutes(r, func(r chi.Router) {
-		r.Get("/v2/realtime/poll", s.handlePoll)
-		r.Get("/v2/realtime/sse", s.handleSSE)
+		r.Get("/v2/realtime/poll", s.fallback.Poll)
+		r.Get("/v2/realtime/sse", s.fallback.SSE)
 		r.Get("/v2/realtime/presence", s.presence.ServeHTTP)
 		s.uploads.Routes(r, s.authenticate)
 		r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(s.handleStats))

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"github.com/rtgw/realtime/gateway/fallback"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -61,18 +62,9 @@ func (t *orgTail) wakeLocked() {
 	}
 }
 
-// tailView is what a fallback client sees of the tail at one instant.
-type tailView struct {
-	epoch   string
-	seq     int64
-	events  []store.Event // after the asked position, from the ring
-	covered bool          // events is complete up to seq
-	changed <-chan struct{}
-}
-
 // view returns the events after pos held in memory, and a channel closed
 // when the tail next moves. It switches the ring on for this org.
-func (t *orgTail) view(pos int64, limit int) tailView {
+func (t *orgTail) view(pos int64, limit int) fallback.View {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.recent == nil {
@@ -81,11 +73,11 @@ func (t *orgTail) view(pos int64, limit int) tailView {
 	if t.changed == nil {
 		t.changed = make(chan struct{})
 	}
-	v := tailView{epoch: t.epoch, seq: t.seq, changed: t.changed}
+	v := fallback.View{Epoch: t.epoch, Seq: t.seq, Changed: t.changed}
 	if pos >= t.seq {
-		v.covered = true
+		v.Covered = true
 		return v
 	}
-	v.events, v.covered = t.recent.after(pos, limit, nil)
+	v.Events, v.Covered = t.recent.after(pos, limit, nil)
 	return v
 }
