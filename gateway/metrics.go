@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"net/http"
 	"strconv"
 	"time"
 
@@ -150,41 +149,23 @@ func (m *serverMetrics) observeDelivery(tsMillis int64) {
 	}
 }
 
-// statsJSON is the document the existing dashboards read from
-// GET /v2/realtime/metrics. Field names are a contract.
-type statsJSON struct {
-	ActiveConnections    uint64    `json:"activeConnections"`
-	TotalConnections     uint64    `json:"totalConnections"`
-	EventsDelivered      uint64    `json:"eventsDelivered"`
-	CompressedMessages   uint64    `json:"compressedMessages"`
-	MissedEventsReplayed uint64    `json:"missedEventsReplayed"`
-	ConnectionPoolStats  poolStats `json:"connectionPoolStats"`
-}
-
-// poolStats: totalSubscriptions counts this node's org tails (one Redis
-// subscription each), never a per-connection number.
-type poolStats struct {
-	TotalSubscriptions int    `json:"totalSubscriptions"`
-	TotalConnections   uint64 `json:"totalConnections"`
-	TotalOrgs          int    `json:"totalOrgs"`
-}
-
-func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
+// stats is the node's GET /v2/realtime/metrics document (httpapi.Stats).
+func (s *Server) stats() httpapi.Stats {
 	m := s.metrics
 	orgs := s.hub.stats()
 	active := uint64(max(m.active.Get(), 0))
-	writeJSON(w, http.StatusOK, statsJSON{
+	return httpapi.Stats{
 		ActiveConnections:    active,
 		TotalConnections:     m.opened.Get(),
 		EventsDelivered:      m.delivered.Get(),
 		CompressedMessages:   m.compressed.Get(),
 		MissedEventsReplayed: m.replayed.Get(),
-		ConnectionPoolStats: poolStats{
+		ConnectionPoolStats: httpapi.PoolStats{
 			TotalSubscriptions: orgs,
 			TotalConnections:   active,
 			TotalOrgs:          orgs,
 		},
-	})
+	}
 }
 
 // The JSON answers every route shares live with the backend API.

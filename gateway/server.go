@@ -159,13 +159,14 @@ func (s *Server) routes() {
 	// No response-wrapping middleware here: the stream route hijacks the
 	// connection, and a wrapper that hides http.Hijacker breaks it.
 	r.Get("/v2/realtime/stream", s.handleStream)
-	// What pages call with fetch or EventSource, with CORS (cors.go).
-	s.browserRoutes(r, func(r chi.Router) {
+	// What pages call with fetch or EventSource, with CORS (httpapi/cors.go).
+	cors := &httpapi.CORS{Origins: s.origins, Refused: s.metrics.originRefused, Preflights: s.metrics.preflights}
+	cors.Routes(r, func(r chi.Router) {
 		r.Get("/v2/realtime/poll", s.fallback.Poll)
 		r.Get("/v2/realtime/sse", s.fallback.SSE)
 		r.Get("/v2/realtime/presence", s.presence.ServeHTTP)
 		s.uploads.Routes(r, s.authenticate)
-		r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(s.handleStats))
+		r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(httpapi.StatsHandler(s.stats)))
 	})
 	r.Post("/v2/realtime/publish", s.requireAPIKey(s.api.Publish))
 	r.Post("/v2/realtime/disconnect", s.requireAPIKey(s.api.Revoke))
