@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/httpapi"
 	"github.com/rtgw/realtime/gateway/message"
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/store"
@@ -30,7 +31,7 @@ type clientPublish struct {
 	Room    string          `json:"room"`
 	ID      string          `json:"id"`
 	Data    json.RawMessage `json:"data"`
-	// IdempotencyKey is optional; present, it must pass validIdempotencyKey.
+	// IdempotencyKey is optional; present, it must pass httpapi.ValidIdempotencyKey.
 	IdempotencyKey *string `json:"idempotencyKey"`
 }
 
@@ -86,8 +87,8 @@ func (c *conn) publish(msg []byte) {
 		c.sendPublishError(p.ID, "bad_publish", "invalid room")
 	case len(p.Data) == 0 || !json.Valid(p.Data):
 		c.sendPublishError(p.ID, "bad_publish", "data is missing or not JSON")
-	case p.IdempotencyKey != nil && !validIdempotencyKey(*p.IdempotencyKey):
-		c.sendPublishError(p.ID, "bad_publish", errIdempotencyKey.Error())
+	case p.IdempotencyKey != nil && !httpapi.ValidIdempotencyKey(*p.IdempotencyKey):
+		c.sendPublishError(p.ID, "bad_publish", httpapi.ErrIdempotencyKey.Error())
 	case !c.token().MayPublish(p.Service):
 		c.s.metrics.clientPublishes["not_allowed"].Inc()
 		c.sendPublishError(p.ID, "publish_not_allowed", "the token may not publish to "+p.Service)
@@ -98,7 +99,7 @@ func (c *conn) publish(msg []byte) {
 		env, _ := json.Marshal(chatEnvelope{Room: p.Room, User: c.user, ID: p.ID, Data: p.Data})
 		var key string
 		if p.IdempotencyKey != nil {
-			key = wsScopedKey(c.user, *p.IdempotencyKey)
+			key = httpapi.ScopedKey(c.user, *p.IdempotencyKey)
 		}
 		select {
 		case c.publisher() <- publishJob{c: c, id: p.ID, svc: p.Service, env: env, key: key}:
@@ -120,7 +121,7 @@ func (s *Server) runPublisher(q <-chan publishJob) {
 			ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RedisTimeout)
 			switch {
 			case j.presence != 0:
-				s.presenceJob(ctx, j)
+				s.presence.Apply(ctx, j.c.org, j.entries, j.presence)
 			case j.refresh != nil:
 				s.refreshJob(ctx, j.c, j.refresh)
 			case j.eph != nil:
@@ -141,7 +142,7 @@ func (s *Server) appendClientPublish(ctx context.Context, j publishJob) {
 	p, err := s.cfg.Log.Append(ctx, j.c.org, store.Input{Service: j.svc, Type: "message", Data: j.env, IdempotencyKey: j.key})
 	if err != nil {
 		s.metrics.clientPublishes["error"].Inc()
-		if !isInvalidEvent(err) {
+		if !httpapi.IsInvalidEvent(err) {
 			s.metrics.redisErrors.Inc()
 		}
 		j.c.sendPublishError(j.id, "publish_failed", "could not publish: "+publishProblem(err))
@@ -153,7 +154,7 @@ func (s *Server) appendClientPublish(ctx context.Context, j publishJob) {
 }
 
 func publishProblem(err error) string {
-	if isInvalidEvent(err) {
+	if httpapi.IsInvalidEvent(err) {
 		return "event refused (too large or malformed)"
 	}
 	return "event log unavailable"

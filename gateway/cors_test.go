@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/rtgw/realtime/gateway/httpapi"
 )
 
 // browserRoute is a route pages call over HTTP.
@@ -122,7 +124,7 @@ func TestCORSPreflight(t *testing.T) {
 		case tc.allowed:
 			if resp.StatusCode != http.StatusNoContent || hd.Get("Access-Control-Allow-Origin") != origin ||
 				!strings.Contains(hd.Get("Access-Control-Allow-Methods"), rt.method) ||
-				hd.Get("Access-Control-Allow-Headers") != corsAllowHeaders || hd.Get("Access-Control-Max-Age") != "7200" ||
+				hd.Get("Access-Control-Allow-Headers") != httpapi.CORSAllowHeaders || hd.Get("Access-Control-Max-Age") != "7200" ||
 				hd.Get("Access-Control-Allow-Credentials") != "" {
 				t.Fatalf("allowed preflight: %d %v", resp.StatusCode, hd)
 			}
@@ -167,7 +169,7 @@ func TestCORSActualRequest(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `"type":"error"`) {
 			t.Fatalf("got %d %q, want the route's own 401", resp.StatusCode, body)
 		}
-		wantExpose := corsExposeHeaders
+		wantExpose := httpapi.CORSExposeHeaders
 		if origin == "" {
 			wantExpose = ""
 		}

@@ -18,9 +18,12 @@
 //
 // Files: the org tail is tail*.go (tail.go its goroutine, tail_join.go
 // subscribing connections, tail_catchup.go reading the log, tail_fanout.go
-// and tail_signal.go delivering, tail_recent.go the fallback clients' ring);
+// and tail_signal.go delivering, tail_recent.go the view fallback clients read, from a fallback.Ring;
+// fallback.go is what package fallback's long-poll and SSE need of the core);
 // a connection is conn.go, reader.go, readgate.go, inbound.go, write.go and
-// close.go; a client's join is session.go and replay.go.
+// close.go; a client's join is session.go and replay.go. The backends'
+// publish and disconnect endpoints are package httpapi, which this package
+// mounts behind its API-key check; presence is package presence.
 //
 // Usage:
 //

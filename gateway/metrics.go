@@ -1,14 +1,12 @@
 package gateway
 
 import (
-	"encoding/json"
-	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
 
-	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/gateway/httpapi"
 	"github.com/rtgw/realtime/rollout"
 )
 
@@ -151,49 +149,48 @@ func (m *serverMetrics) observeDelivery(tsMillis int64) {
 	}
 }
 
-// statsJSON is the document the existing dashboards read from
-// GET /v2/realtime/metrics. Field names are a contract.
-type statsJSON struct {
-	ActiveConnections    uint64    `json:"activeConnections"`
-	TotalConnections     uint64    `json:"totalConnections"`
-	EventsDelivered      uint64    `json:"eventsDelivered"`
-	CompressedMessages   uint64    `json:"compressedMessages"`
-	MissedEventsReplayed uint64    `json:"missedEventsReplayed"`
-	ConnectionPoolStats  poolStats `json:"connectionPoolStats"`
-}
-
-// poolStats: totalSubscriptions counts this node's org tails (one Redis
-// subscription each), never a per-connection number.
-type poolStats struct {
-	TotalSubscriptions int    `json:"totalSubscriptions"`
-	TotalConnections   uint64 `json:"totalConnections"`
-	TotalOrgs          int    `json:"totalOrgs"`
-}
-
-func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
+// stats is the node's GET /v2/realtime/metrics document (httpapi.Stats).
+func (s *Server) stats() httpapi.Stats {
 	m := s.metrics
 	orgs := s.hub.stats()
 	active := uint64(max(m.active.Get(), 0))
-	writeJSON(w, http.StatusOK, statsJSON{
+	return httpapi.Stats{
 		ActiveConnections:    active,
 		TotalConnections:     m.opened.Get(),
 		EventsDelivered:      m.delivered.Get(),
 		CompressedMessages:   m.compressed.Get(),
 		MissedEventsReplayed: m.replayed.Get(),
-		ConnectionPoolStats: poolStats{
+		ConnectionPoolStats: httpapi.PoolStats{
 			TotalSubscriptions: orgs,
 			TotalConnections:   active,
 			TotalOrgs:          orgs,
 		},
-	})
+	}
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+// The JSON answers every route shares live with the backend API.
+var (
+	writeJSON        = httpapi.WriteJSON
+	writeError       = httpapi.WriteError
+	writeUnavailable = httpapi.WriteUnavailable
+)
+
+// duplicateVias are the label values of realtime_publish_duplicates_total:
+// http (POST /v2/realtime/publish), ws (client publishes) and script (the
+// gateway's own publishes, such as upload.completed).
+var duplicateVias = []string{"http", "ws", "script"}
+
+// newDuplicateCounters registers one counter per via.
+func newDuplicateCounters(s *metrics.Set) map[string]*metrics.Counter {
+	m := make(map[string]*metrics.Counter, len(duplicateVias))
+	for _, via := range duplicateVias {
+		m[via] = s.NewCounter(metricsPrefix + `publish_duplicates_total{via="` + via + `"}`)
+	}
+	return m
 }
 
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, message.Problem{Type: "error", Code: code, Message: msg})
+// apiCounters lends the backend API (package httpapi) its handles.
+func (m *serverMetrics) apiCounters() httpapi.Counters {
+	return httpapi.Counters{PublishOK: m.publishOK, PublishBad: m.publishBad, PublishFailed: m.publishFailed,
+		Duplicates: m.duplicates["http"], RedisErrors: m.redisErrors, Revocations: m.revocations}
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"errors"
+	"github.com/rtgw/realtime/gateway/fallback"
 	"time"
 
 	"github.com/rtgw/realtime/gateway/message"
@@ -34,7 +35,7 @@ func (c *conn) attach(pos int64, epoch string, services []string) error {
 		if errors.Is(err, errEpochMismatch) && epochRetries < 2 {
 			epochRetries++
 			t.poke()
-			c.s.waitChange(changed, c.s.cfg.RedisTimeout, nil, nil)
+			fallback.Wait(changed, c.s.cfg.RedisTimeout, nil, nil, c.s.drain)
 			continue
 		}
 		if errors.Is(err, errEpochMismatch) {

@@ -137,9 +137,7 @@ func waitFallbackClients(t *testing.T, s *Server, org string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		s.fallbacks.mu.Lock()
-		got := len(s.fallbacks.byOrg[org])
-		s.fallbacks.mu.Unlock()
+		got := s.fallback.Clients.Count(org)
 		if got == n {
 			return
 		}

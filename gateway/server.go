@@ -15,6 +15,9 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rtgw/realtime/gateway/admission"
+	"github.com/rtgw/realtime/gateway/fallback"
+	"github.com/rtgw/realtime/gateway/httpapi"
+	"github.com/rtgw/realtime/gateway/presence"
 	"github.com/rtgw/realtime/gateway/upload"
 	"github.com/rtgw/realtime/internal/netpoll"
 )
@@ -44,7 +47,7 @@ type Server struct {
 	// client publishes per org and user.
 	handshakeRate *admission.Rate
 	publishRate   *admission.Rate
-	presence      *presenceCounts
+	presence      *presence.Tracker
 	// publishes are the bounded queues of client publishes, one per
 	// publisher goroutine; a connection always uses the same one, so its
 	// messages reach the log in the order it sent them.
@@ -55,10 +58,14 @@ type Server struct {
 	uploads *upload.Service
 	gate    gateConfig
 
+	// api serves the backends' publish and disconnect (package httpapi).
+	api *httpapi.API
+
 	// revokes carries revocations heard on the feed to the revoker
-	// (revoke.go); fallbacks are the SSE streams and long-polls it cuts.
-	revokes   chan revocation
-	fallbacks fallbackClients
+	// (revoke.go); fallback serves long-polls and SSE (package fallback), whose
+	// Clients it cuts.
+	revokes  chan revocation
+	fallback *fallback.Service
 
 	stop      chan struct{} // closed when the node stops: every goroutine exits
 	drain     chan struct{} // closed when the drain starts: fallback streams end
@@ -92,7 +99,8 @@ func New(cfg Config) (*Server, error) {
 	s.limits = admission.NewConns(cfg.MaxConnsPerUser, cfg.MaxConnsPerOrg)
 	s.handshakeRate = admission.NewRate(cfg.HandshakeRate, cfg.HandshakeBurst)
 	s.publishRate = admission.NewRate(cfg.PublishRate, max(1, int(2*cfg.PublishRate))) // a burst of 0 would refuse every publish
-	s.presence = newPresenceCounts()
+	s.presence = presence.New(presence.Config{Store: cfg.Log, TTL: cfg.PresenceTTL, Timeout: cfg.RedisTimeout,
+		RedisErrors: s.metrics.redisErrors, Authenticate: s.authenticateUnrevoked})
 	var err error
 	s.uploads, err = upload.New(cfg.Uploads, upload.Options{Log: cfg.Log, RedisTimeout: cfg.RedisTimeout,
 		Logger: cfg.Logger, Metrics: s.metrics.set, MetricsPrefix: metricsPrefix, RedisErrors: s.metrics.redisErrors,
@@ -100,6 +108,9 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errConfig, err)
 	}
+	s.api = httpapi.New(httpapi.Config{Log: cfg.Log, Timeout: cfg.RedisTimeout, MaxPublishBytes: cfg.MaxPublishBytes,
+		Logger: cfg.Logger, Counters: s.metrics.apiCounters()})
+	s.fallback = s.newFallback()
 	s.gate = gateConfig{capBytes: int64(s.uploads.BufferBytes()), onPark: s.uploads.ReadsPaused}
 	s.publishes = make([]chan publishJob, cfg.Publishers)
 	for i := range s.publishes {
@@ -120,7 +131,7 @@ func New(cfg Config) (*Server, error) {
 	startWorkers(s.joiners, cfg.Joiners, func() struct{} { return struct{}{} }, func(c *conn, _ struct{}) { c.runJoin() })
 	startWorkers(s.writers, cfg.Writers, func() *netpoll.Iovecs { return netpoll.NewIovecs(64) }, (*conn).flush)
 	s.spawn(s.sweep)
-	s.spawn(s.presenceBeat)
+	s.spawn(func() { s.presence.Beat(s.stop) })
 	s.spawn(s.runRevoker)
 	for _, q := range s.publishes {
 		s.spawn(func() { s.runPublisher(q) })
@@ -148,16 +159,17 @@ func (s *Server) routes() {
 	// No response-wrapping middleware here: the stream route hijacks the
 	// connection, and a wrapper that hides http.Hijacker breaks it.
 	r.Get("/v2/realtime/stream", s.handleStream)
-	// What pages call with fetch or EventSource, with CORS (cors.go).
-	s.browserRoutes(r, func(r chi.Router) {
-		r.Get("/v2/realtime/poll", s.handlePoll)
-		r.Get("/v2/realtime/sse", s.handleSSE)
-		r.Get("/v2/realtime/presence", s.handlePresence)
+	// What pages call with fetch or EventSource, with CORS (httpapi/cors.go).
+	cors := &httpapi.CORS{Origins: s.origins, Refused: s.metrics.originRefused, Preflights: s.metrics.preflights}
+	cors.Routes(r, func(r chi.Router) {
+		r.Get("/v2/realtime/poll", s.fallback.Poll)
+		r.Get("/v2/realtime/sse", s.fallback.SSE)
+		r.Get("/v2/realtime/presence", s.presence.ServeHTTP)
 		s.uploads.Routes(r, s.authenticate)
-		r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(s.handleStats))
+		r.Get("/v2/realtime/metrics", s.requireAPIKeyOrToken(httpapi.StatsHandler(s.stats)))
 	})
-	r.Post("/v2/realtime/publish", s.requireAPIKey(s.handlePublish))
-	r.Post("/v2/realtime/disconnect", s.requireAPIKey(s.handleRevoke))
+	r.Post("/v2/realtime/publish", s.requireAPIKey(s.api.Publish))
+	r.Post("/v2/realtime/disconnect", s.requireAPIKey(s.api.Revoke))
 	r.Get("/metrics", s.MetricsHandler().ServeHTTP)
 	r.Get("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

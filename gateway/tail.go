@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"github.com/rtgw/realtime/gateway/fallback"
 	"sync"
 	"time"
 
@@ -54,7 +55,7 @@ type orgTail struct {
 	seq       int64                         // last seq fanned out; caller holds mu (written by run only)
 	subs      map[string]map[*conn]struct{} // service → connections; caller holds mu
 	pending   []pendingSub                  // caller holds mu
-	recent    *recentRing                   // last events, once a fallback client asked; caller holds mu
+	recent    *fallback.Ring                // last events, once a fallback client asked; caller holds mu
 	changed   chan struct{}                 // closed when seq or epoch moves, made on demand; caller holds mu
 }
 
@@ -175,7 +176,7 @@ func (t *orgTail) initHead() bool {
 	t.mu.Lock()
 	t.epoch = head.Epoch
 	t.seq = head.Seq
-	t.recent.reset()
+	t.recent.Reset()
 	t.wakeLocked()
 	t.mu.Unlock()
 	return true

@@ -161,7 +161,7 @@ func (t *orgTail) resetEpoch() {
 	clear(t.subs)
 	t.pending = t.pending[:0]
 	t.epoch, t.seq = head.Epoch, head.Seq
-	t.recent.reset()
+	t.recent.Reset()
 	t.wakeLocked()
 	t.mu.Unlock()
 	for _, c := range victims {

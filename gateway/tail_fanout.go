@@ -38,7 +38,7 @@ func (t *orgTail) fanout(batch []store.Event) {
 	}
 	t.emitLocked(batch[start:], run.room)
 	t.promoteLocked()
-	t.recent.add(batch)
+	t.recent.Add(batch)
 	t.wakeLocked()
 }
 

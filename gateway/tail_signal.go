@@ -12,7 +12,7 @@ import (
 // A typing signal is not sent back to the typing user's own connections.
 func (t *orgTail) signal(e store.Ephemeral) {
 	if e.Kind == "presence.join" || e.Kind == "presence.leave" {
-		// Dispatched on the kind, which only presenceJob sets: a client
+		// Dispatched on the kind, which only presence.Tracker.Apply sets: a client
 		// may send typing for a service named "presence", and that must
 		// not be taken for a presence change.
 		t.presenceSignal(e)

@@ -11,6 +11,7 @@ import (
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsflate"
 
+	"github.com/rtgw/realtime/gateway/httpapi"
 	"github.com/rtgw/realtime/internal/auth"
 )
 
@@ -158,4 +159,24 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Clai
 		return claims, false
 	}
 	return claims, true
+}
+
+// authenticateUnrevoked is authenticate plus the revocation record (one
+// Redis round trip), for reads of org data over plain HTTP (presence): a
+// revoked token reads nothing, answered 401 "token revoked" like a poll.
+func (s *Server) authenticateUnrevoked(w http.ResponseWriter, r *http.Request) (auth.Claims, bool) {
+	claims, ok := s.authenticate(w, r)
+	if !ok {
+		return claims, false
+	}
+	switch err := s.checkRevoked(r.Context(), &claims); err {
+	case nil:
+		return claims, true
+	case errRevoked:
+		s.metrics.rejected(CloseUnauthorized)
+		writeError(w, http.StatusUnauthorized, CloseUnauthorized.String(), errRevoked.Message)
+	default:
+		httpapi.WriteUnavailable(w)
+	}
+	return claims, false
 }

@@ -1,8 +1,9 @@
-package gateway
+package fallback
 
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -13,42 +14,41 @@ import (
 // read is cut off instead of holding its handler forever.
 const sseWriteTimeout = 10 * time.Second
 
-// handleSSE serves GET /v2/realtime/sse?services=a,b[&lastSeq=N][&epoch=E].
+// SSE serves GET /v2/realtime/sse?services=a,b[&lastSeq=N][&epoch=E].
 // The browser's EventSource sends Last-Event-ID on reconnect; each event's
 // SSE id is its seq. The first message is an "ack" event with the same
 // fields as the WebSocket ack (exp included). The stream ends with an
 // "error" event (code token_expired) at the token's exp plus leeway, or
 // (code revoked) when a revocation covers it. Pull-based: the handler reads after its own
 // position, so a slow client costs no queue, only its own goroutine.
-func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
-	req, herr := s.parseFallback(r)
+func (s *Service) SSE(w http.ResponseWriter, r *http.Request) {
+	req, herr := s.cfg.Core.Parse(r)
 	if herr != nil {
-		herr.write(w)
+		herr.Write(w)
 		return
 	}
-	if e := s.log.Debug(); e.Enabled() {
+	if e := s.cfg.Logger.Debug(); e.Enabled() {
 		// EventSource cannot set headers: the token is in the URL.
-		e.Str("url", redactURL(r.URL)).Str("remote", r.RemoteAddr).Str("org", req.claims.Org).Msg("sse stream")
+		e.Str("url", s.cfg.Redact(r.URL)).Str("remote", r.RemoteAddr).Str("org", req.Claims.Org).Msg("sse stream")
 	}
-	head, pos, recovered, err := s.start(r.Context(), req)
-	if err != nil {
-		writeUnavailable(w)
-		return
-	}
-	fc, herr := s.admitFallback(r.Context(), &req.claims)
-	if herr != nil {
-		herr.write(w)
-		return
-	}
-	defer s.fallbacks.remove(fc)
-	end := s.tokenDeadline(&req.claims)
-	t, ok := s.tailFor(w, req.claims.Org)
+	head, pos, recovered, ok := s.start(w, r, req)
 	if !ok {
 		return
 	}
-	defer t.release()
-	s.metrics.sseStreams.Inc()
-	defer s.metrics.sseStreams.Dec()
+	fc, herr := s.admit(r.Context(), &req.Claims)
+	if herr != nil {
+		herr.Write(w)
+		return
+	}
+	defer s.Clients.remove(fc)
+	end := s.cfg.Core.Deadline(&req.Claims)
+	t, ok := s.acquire(w, req.Claims.Org)
+	if !ok {
+		return
+	}
+	defer t.Release()
+	s.cfg.Counters.SSEStreams.Inc()
+	defer s.cfg.Counters.SSEStreams.Dec()
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
@@ -58,22 +58,22 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	sw.buf = append(sw.buf, "retry: 2000\nevent: ack\nid: "...)
 	sw.buf = strconv.AppendInt(sw.buf, pos, 10)
 	sw.buf = append(sw.buf, "\ndata: "...)
-	sw.buf = append(sw.buf, message.Ack(pos, head.Epoch, recovered, req.claims.Expiry.Unix(), time.Now())...)
+	sw.buf = append(sw.buf, message.Ack(pos, head.Epoch, recovered, req.Claims.Expiry.Unix(), time.Now())...)
 	sw.buf = append(sw.buf, "\n\n"...)
 	if sw.flush() != nil {
 		return
 	}
 	for {
-		if s.sseAuthorityEnded(&sw, fc, end, pos) {
+		if s.authorityEnded(&sw, fc, end, pos) {
 			return
 		}
-		evs, v, err := s.readAfter(r.Context(), t, pos, head.Epoch)
+		evs, v, err := s.readAfter(r.Context(), req.Claims.Org, t, pos, head.Epoch)
 		switch {
-		case errors.Is(err, errReplayGap):
+		case errors.Is(err, errGap):
 			// The log was reset or trimmed past us. The resync event's id
 			// moves the browser's Last-Event-ID to the new head, so its
 			// automatic reconnect starts there (and is acked recovered).
-			sw.event("resync", v.seq, message.Resync(v.epoch))
+			sw.event("resync", v.Seq, message.Resync(v.Epoch))
 			_ = sw.flush()
 			return
 		case err != nil:
@@ -81,10 +81,10 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, ev := range evs {
 			pos = ev.Seq
-			if contains(req.services, ev.Service) {
-				sanitizeEvent(&ev)
+			if slices.Contains(req.Services, ev.Service) {
+				s.cfg.Sanitize(&ev)
 				sw.event("", ev.Seq, message.AppendFlatEvent(nil, ev))
-				s.metrics.delivered.Inc()
+				s.cfg.Counters.Delivered.Inc()
 			}
 		}
 		if len(evs) > 0 {
@@ -93,8 +93,8 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 			}
 			continue
 		}
-		if !s.waitChange(v.changed, min(s.cfg.PingInterval, time.Until(end)), r.Context().Done(), fc.cut) {
-			if r.Context().Err() != nil || s.draining.Load() {
+		if !Wait(v.Changed, min(s.cfg.PingInterval, time.Until(end)), r.Context().Done(), fc.cut, s.cfg.Drain) {
+			if r.Context().Err() != nil || s.cfg.Core.Draining() {
 				return
 			}
 			if fc.revoked() || !time.Now().Before(end) {
@@ -108,22 +108,22 @@ func (s *Server) handleSSE(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sseAuthorityEnded ends a stream whose token was revoked or ran out, with
+// authorityEnded ends a stream whose token was revoked or ran out, with
 // an error event (code revoked or token_expired) carrying the position, so
 // the client resumes from there with a new token. It runs before every read,
 // so no event published after the token's end is sent.
-func (s *Server) sseAuthorityEnded(sw *sseWriter, fc *fallbackClient, end time.Time, pos int64) bool {
-	var d *Disconnect
+func (s *Service) authorityEnded(sw *sseWriter, fc *client, end time.Time, pos int64) bool {
+	var e *Error
 	switch {
 	case fc.revoked():
-		d = disconnect(CloseRevoked, "token revoked")
+		e = &s.cfg.Ends.RevokedEvent
 	case !time.Now().Before(end):
-		s.metrics.tokenExpired.Inc()
-		d = errTokenExpired
+		s.cfg.Counters.TokenExpired.Inc()
+		e = &s.cfg.Ends.ExpiredEvent
 	default:
 		return false
 	}
-	sw.event("error", pos, message.Error(d.Code.String(), d.Message))
+	sw.event("error", pos, message.Error(e.Code, e.Message))
 	_ = sw.flush()
 	return true
 }

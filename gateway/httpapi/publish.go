@@ -1,4 +1,4 @@
-package gateway
+package httpapi
 
 import (
 	"bytes"
@@ -34,40 +34,41 @@ type publishRequest struct {
 	Events         []publishEvent  `json:"events"`
 }
 
-func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
-	req, inputs, err := s.decodePublish(w, r)
+// Publish serves POST /v2/realtime/publish.
+func (a *API) Publish(w http.ResponseWriter, r *http.Request) {
+	req, inputs, err := a.decodePublish(w, r)
 	if err != nil {
-		s.metrics.publishBad.Inc()
+		a.cfg.Counters.PublishBad.Inc()
 		status := http.StatusBadRequest
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			status = http.StatusRequestEntityTooLarge
 		}
-		writeError(w, status, "bad_request", err.Error())
+		WriteError(w, status, "bad_request", err.Error())
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RedisTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.Timeout)
 	defer cancel()
-	p, err := s.cfg.Log.Append(ctx, req.Org, inputs...)
+	p, err := a.cfg.Log.Append(ctx, req.Org, inputs...)
 	switch {
-	case isInvalidEvent(err):
-		s.metrics.publishBad.Inc()
-		writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+	case IsInvalidEvent(err):
+		a.cfg.Counters.PublishBad.Inc()
+		WriteError(w, http.StatusBadRequest, "bad_request", err.Error())
 		return
 	case err != nil:
-		s.metrics.publishFailed.Inc()
-		s.metrics.redisErrors.Inc()
-		s.log.Warn().Err(err).Str("org", req.Org).Msg("publish failed")
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable; retry")
+		a.cfg.Counters.PublishFailed.Inc()
+		a.cfg.Counters.RedisErrors.Inc()
+		a.cfg.Logger.Warn().Err(err).Str("org", req.Org).Msg("publish failed")
+		WriteError(w, http.StatusServiceUnavailable, "unavailable", "event log unavailable; retry")
 		return
 	}
-	s.metrics.publishOK.Inc()
-	s.metrics.duplicates["http"].Add(len(p.Duplicates))
+	a.cfg.Counters.PublishOK.Inc()
+	a.cfg.Counters.Duplicates.Add(len(p.Duplicates))
 	if req.Events == nil {
-		writeJSON(w, http.StatusOK, json.RawMessage(message.PublishAnswer(p.Seqs[0], p.Duplicates != nil)))
+		WriteJSON(w, http.StatusOK, json.RawMessage(message.PublishAnswer(p.Seqs[0], p.Duplicates != nil)))
 		return
 	}
-	writeJSON(w, http.StatusOK, json.RawMessage(message.BatchAnswer(p.Seqs, p.Duplicates)))
+	WriteJSON(w, http.StatusOK, json.RawMessage(message.BatchAnswer(p.Seqs, p.Duplicates)))
 }
 
 var (
@@ -77,9 +78,9 @@ var (
 
 // decodePublish reads and validates the body: strict JSON (unknown fields
 // are errors), at most MaxPublishBytes, every event complete.
-func (s *Server) decodePublish(w http.ResponseWriter, r *http.Request) (publishRequest, []store.Input, error) {
+func (a *API) decodePublish(w http.ResponseWriter, r *http.Request) (publishRequest, []store.Input, error) {
 	var req publishRequest
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxPublishBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.cfg.MaxPublishBytes))
 	if err != nil {
 		return req, nil, err
 	}
@@ -152,8 +153,8 @@ func checkPublishEvent(ev publishEvent) (string, error) {
 	return checkedKey(ev.IdempotencyKey)
 }
 
-// isInvalidEvent reports whether the log refused the events themselves (as
+// IsInvalidEvent reports whether the log refused the events themselves (as
 // opposed to being unreachable).
-func isInvalidEvent(err error) bool {
+func IsInvalidEvent(err error) bool {
 	return errors.Is(err, store.ErrInvalidEvent) || errors.Is(err, store.ErrInvalidOrg) || errors.Is(err, store.ErrTooManyEvents)
 }
