@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/gateway/wsframe"
 )
 
 // closeWith starts a graceful close: an error frame (for error codes), then
@@ -39,14 +40,14 @@ func (c *conn) queueCloseLocked(d *Disconnect) {
 	switch d.Code {
 	case CloseNormal, CloseGoingAway:
 	case CloseFallback:
-		f := controlFrameText(message.Fallback(d.Message))
-		c.out.push(f, len(f.plain))
+		f := wsframe.Text(message.Fallback(d.Message))
+		c.out.push(f, len(f.Wire(false)))
 	default:
-		f := controlFrameText(message.Error(d.Code.String(), d.Message))
-		c.out.push(f, len(f.plain))
+		f := wsframe.Text(message.Error(d.Code.String(), d.Message))
+		c.out.push(f, len(f.Wire(false)))
 	}
-	f := closeFrame(d.Code, d.Message)
-	c.out.push(f, len(f.plain))
+	f := wsframe.Close(uint16(d.Code), d.Message)
+	c.out.push(f, len(f.Wire(false)))
 	c.scheduleLocked()
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rtgw/realtime/gateway/upload"
+	"github.com/rtgw/realtime/gateway/wsframe"
 	"github.com/rtgw/realtime/internal/auth"
 	"github.com/rtgw/realtime/internal/netpoll"
 )
@@ -119,7 +120,7 @@ func (c *conn) Org() string { return c.org }
 func (c *conn) User() string { return c.user }
 
 // SendText queues a one-off text message for this connection.
-func (c *conn) SendText(payload []byte) { c.send(controlFrameText(payload)) }
+func (c *conn) SendText(payload []byte) { c.send(wsframe.Text(payload)) }
 
 // Uploads is the connection's upload state, owned by package upload.
 func (c *conn) Uploads() *upload.Feeds { return &c.uploads }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/gateway/wsframe"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -81,26 +82,6 @@ func BenchmarkFrameEncode(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		buf = message.AppendEvents(buf[:0], evs)
-		_ = newFrame(buf, 1024)
+		_ = wsframe.New(buf, 1024)
 	}
-}
-
-// BenchmarkCompressOnceVsPerConn: compressing a 4 KiB frame once and sharing
-// it, against compressing it for each of 100 connections.
-func BenchmarkCompressOnceVsPerConn(b *testing.B) {
-	payload := message.AppendEvents(nil, []store.Event{benchEvent(1, 4096)})
-	b.Run("once", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			_ = newFrame(payload, 1024)
-		}
-	})
-	b.Run("per-conn-x100", func(b *testing.B) {
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			for j := 0; j < 100; j++ {
-				_ = newFrame(payload, 1024)
-			}
-		}
-	})
 }

@@ -1,54 +1,20 @@
 package gateway
 
 import (
-	"encoding/binary"
 	"errors"
 
 	"github.com/gobwas/ws"
+	"github.com/rtgw/realtime/gateway/wsframe"
 )
 
-var errShortHeader = errors.New("incomplete frame header")
-
-// parseHeader decodes a frame header from the start of b (RFC 6455 §5.2).
+// parseHeader decodes a client frame's header (wsframe.ParseHeader) and
+// turns a length the RFC forbids into the protocol-error close.
 func parseHeader(b []byte) (ws.Header, int, error) {
-	if len(b) < 2 {
-		return ws.Header{}, 0, errShortHeader
+	h, n, err := wsframe.ParseHeader(b)
+	if errors.Is(err, wsframe.ErrLengthMSB) {
+		return h, 0, disconnect(CloseProtocolError, "frame length has its most significant bit set")
 	}
-	h := ws.Header{
-		Fin:    b[0]&0x80 != 0,
-		Rsv:    (b[0] >> 4) & 0x7,
-		OpCode: ws.OpCode(b[0] & 0x0f),
-		Masked: b[1]&0x80 != 0,
-	}
-	n := 2
-	switch l := b[1] & 0x7f; l {
-	case 126:
-		if len(b) < n+2 {
-			return h, 0, errShortHeader
-		}
-		h.Length = int64(binary.BigEndian.Uint16(b[n:]))
-		n += 2
-	case 127:
-		if len(b) < n+8 {
-			return h, 0, errShortHeader
-		}
-		u := binary.BigEndian.Uint64(b[n:])
-		if u>>63 != 0 {
-			return h, 0, disconnect(CloseProtocolError, "frame length has its most significant bit set")
-		}
-		h.Length = int64(u)
-		n += 8
-	default:
-		h.Length = int64(l)
-	}
-	if h.Masked {
-		if len(b) < n+4 {
-			return h, 0, errShortHeader
-		}
-		copy(h.Mask[:], b[n:n+4])
-		n += 4
-	}
-	return h, n, nil
+	return h, n, err
 }
 
 func (c *conn) checkHeader(h ws.Header) error {

@@ -139,10 +139,10 @@ func (m *serverMetrics) rejected(code CloseCode) {
 	}
 }
 
-// observeDelivery records publish → frame written latency. It runs once per
+// ObserveDelivery records publish → frame written latency. It runs once per
 // frame (for the first connection that finishes writing it), not once per
 // connection, so it costs the fan-out nothing per subscriber.
-func (m *serverMetrics) observeDelivery(tsMillis int64) {
+func (m *serverMetrics) ObserveDelivery(tsMillis int64) {
 	d := time.Since(time.UnixMilli(tsMillis)).Seconds()
 	if d >= 0 {
 		m.deliveryDelay.Update(d)

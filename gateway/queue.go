@@ -1,5 +1,7 @@
 package gateway
 
+import "github.com/rtgw/realtime/gateway/wsframe"
+
 // frameOverhead is charged to the backlog for every queued frame on top of
 // its wire bytes: a flood of tiny frames (pongs) costs memory for the frame
 // structs, not just their 2 wire bytes, and the cap must see that.
@@ -10,14 +12,14 @@ const frameOverhead = 64
 // connection copies one pointer and allocates nothing once the ring has grown
 // to the connection's usual backlog. All methods: caller holds conn.mu.
 type outQueue struct {
-	ring  []*frame
+	ring  []*wsframe.Frame
 	head  int
 	n     int
 	bytes int // charged bytes: unsent wire bytes (including the head frame's rest) + frameOverhead per frame
 	off   int // bytes of the head frame already written
 }
 
-func (q *outQueue) push(f *frame, size int) {
+func (q *outQueue) push(f *wsframe.Frame, size int) {
 	if q.n == len(q.ring) {
 		q.grow()
 	}
@@ -31,7 +33,7 @@ func (q *outQueue) grow() {
 	if size == 0 {
 		size = 4
 	}
-	ring := make([]*frame, size)
+	ring := make([]*wsframe.Frame, size)
 	for i := 0; i < q.n; i++ {
 		ring[i] = q.ring[(q.head+i)%len(q.ring)]
 	}
@@ -39,21 +41,21 @@ func (q *outQueue) grow() {
 }
 
 // at returns the i-th queued frame.
-func (q *outQueue) at(i int) *frame { return q.ring[(q.head+i)%len(q.ring)] }
+func (q *outQueue) at(i int) *wsframe.Frame { return q.ring[(q.head+i)%len(q.ring)] }
 
 // advance consumes n written bytes, popping every frame fully written and
 // telling it so.
 func (q *outQueue) advance(n int, deflate bool) {
 	q.bytes -= n
 	for n > 0 {
-		rest := len(q.at(0).wire(deflate)) - q.off
+		rest := len(q.at(0).Wire(deflate)) - q.off
 		if n < rest {
 			q.off += n
 			return
 		}
 		n -= rest
 		q.bytes -= frameOverhead
-		q.at(0).written()
+		q.at(0).Written()
 		q.popFront()
 	}
 }
@@ -81,7 +83,7 @@ func (q *outQueue) dropBacklog(deflate bool) {
 	}
 	for q.n > keep {
 		i := (q.head + q.n - 1) % len(q.ring)
-		q.bytes -= len(q.ring[i].wire(deflate)) + frameOverhead
+		q.bytes -= len(q.ring[i].Wire(deflate)) + frameOverhead
 		q.ring[i] = nil
 		q.n--
 	}

@@ -1,8 +1,13 @@
 package gateway
 
-import "testing"
+import (
+	"testing"
 
-func frameOfLen(n int) *frame { return &frame{plain: make([]byte, n)} }
+	"github.com/rtgw/realtime/gateway/wsframe"
+)
+
+// frameOfLen is a text frame of n wire bytes (a 2-byte header for n < 128).
+func frameOfLen(n int) *wsframe.Frame { return wsframe.Text(make([]byte, n-2)) }
 
 func TestOutQueue(t *testing.T) {
 	cases := []struct {
@@ -21,7 +26,7 @@ func TestOutQueue(t *testing.T) {
 		{name: "all", sizes: []int{10, 20}, written: 30, wantN: 0, wantBytes: 0},
 		{name: "drop keeps partial head", sizes: []int{10, 20, 30}, written: 3, drop: true, wantN: 1, wantBytes: 7, wantOff: 3},
 		{name: "drop everything unstarted", sizes: []int{10, 20, 30}, written: 10, drop: true, wantN: 0, wantBytes: 0},
-		{name: "grow past initial ring", sizes: []int{1, 1, 1, 1, 1, 1, 1, 1, 1}, written: 2, wantN: 7, wantBytes: 7},
+		{name: "grow past initial ring", sizes: []int{2, 2, 2, 2, 2, 2, 2, 2, 2}, written: 4, wantN: 7, wantBytes: 14},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

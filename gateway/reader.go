@@ -7,6 +7,7 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/rtgw/realtime/gateway/wsframe"
 	"github.com/rtgw/realtime/internal/netpoll"
 )
 
@@ -121,7 +122,7 @@ func (c *conn) frames(data []byte) (int, error) {
 	off := 0
 	for {
 		h, hlen, err := parseHeader(data[off:])
-		if err == errShortHeader {
+		if err == wsframe.ErrShortHeader {
 			return off, nil
 		}
 		if err != nil {
@@ -226,8 +227,8 @@ func (c *conn) assemble(h ws.Header, p []byte) error {
 	*f = fragBuf{}
 	if compressed {
 		var err error
-		if msg, err = inflate(msg, c.messageLimit(op)); err != nil {
-			if errors.Is(err, errInflateTooBig) {
+		if msg, err = wsframe.Inflate(msg, c.messageLimit(op)); err != nil {
+			if errors.Is(err, wsframe.ErrInflateTooBig) {
 				return disconnect(CloseMessageTooBig, "message over the limit")
 			}
 			return disconnect(CloseInvalidPayload, "cannot inflate message")

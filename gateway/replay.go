@@ -3,10 +3,11 @@ package gateway
 import (
 	"context"
 	"errors"
-	"github.com/rtgw/realtime/gateway/fallback"
 	"time"
 
+	"github.com/rtgw/realtime/gateway/fallback"
 	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/gateway/wsframe"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -79,7 +80,7 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 	ok := true
 	flush := func() {
 		if len(run) > 0 && ok {
-			f := newFrame(message.AppendEvents(nil, run), c.s.compressThreshold(c))
+			f := wsframe.New(message.AppendEvents(nil, run), c.s.compressThreshold(c))
 			if ok = c.sendPaced(f); ok {
 				n += len(run)
 			}
@@ -113,9 +114,9 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 // to half the cap if the frame would not fit, so any history streams
 // through the bounded queue. A client that does not read within
 // CloseTimeout is closed as a slow consumer.
-func (c *conn) sendPaced(f *frame) bool {
+func (c *conn) sendPaced(f *wsframe.Frame) bool {
 	c.mu.Lock()
-	fits := c.out.bytes+len(f.wire(c.deflate))+frameOverhead <= c.s.cfg.OutboundQueueBytes
+	fits := c.out.bytes+len(f.Wire(c.deflate))+frameOverhead <= c.s.cfg.OutboundQueueBytes
 	c.mu.Unlock()
 	if !fits && !c.waitDrained(c.s.cfg.CloseTimeout) {
 		if c.currentState() < stateClosing {

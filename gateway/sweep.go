@@ -6,11 +6,12 @@ import (
 	"github.com/gobwas/ws"
 
 	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/gateway/wsframe"
 )
 
 // pingControl is a WebSocket ping with no payload. Browsers answer it with a
 // pong on their own, which is what keeps a quiet but healthy tab alive.
-var pingControl = controlFrame(ws.OpPing, nil)
+var pingControl = wsframe.Control(ws.OpPing, nil)
 
 // sweep is the node's single timer for every connection: pings, dead-peer
 // detection, handshake timeouts, token expiry and close deadlines. One goroutine walks
@@ -35,7 +36,7 @@ func (s *Server) sweep() {
 // Measured at 18,000 connections (BenchmarkSweep, 2 loaded cores): about
 // 1 ms per tick, no allocation — 4 ticks a second is under 0.5 % of a core.
 func (s *Server) sweepOnce(now time.Time, buf []*conn) []*conn {
-	var ping *frame
+	var ping *wsframe.Frame
 	for i := 0; i < registryShards; i++ {
 		buf = s.reg.snapshot(i, buf[:0])
 		for _, c := range buf {
@@ -53,7 +54,7 @@ func (s *Server) sweepEvery() time.Duration {
 
 // check applies the deadlines to one connection. ping is the JSON ping built
 // lazily once per tick and shared by every connection due one.
-func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
+func (s *Server) check(c *conn, now time.Time, ping *wsframe.Frame) *wsframe.Frame {
 	c.mu.Lock()
 	st, deadline := c.state, c.deadline
 	due := (st == stateActive || st == stateJoining) && !now.Before(c.nextPing)
@@ -94,7 +95,7 @@ func (s *Server) check(c *conn, now time.Time, ping *frame) *frame {
 		c.destroy()
 	case due:
 		if ping == nil {
-			ping = newFrame(message.Ping(now), -1)
+			ping = wsframe.New(message.Ping(now), -1)
 		}
 		c.send(ping)
 		c.send(pingControl)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/gateway/wsframe"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -49,7 +50,7 @@ func (t *orgTail) emitLocked(run []store.Event, room string) {
 	env := t.env
 	t.promoteLocked()
 	service := run[0].Service
-	var f *frame
+	var f *wsframe.Frame
 	sent := 0
 	var now int64 // read once per frame, only if someone wants it
 	for c := range t.subs[service] {
@@ -64,9 +65,9 @@ func (t *orgTail) emitLocked(run []store.Event, room string) {
 		}
 		if f == nil {
 			t.buf = message.AppendEvents(t.buf[:0], run)
-			f = newFrame(t.buf, env.cfg.CompressThreshold)
-			f.ts, f.metrics = run[len(run)-1].TS, env.metrics
-			if f.deflated != nil {
+			f = wsframe.New(t.buf, env.cfg.CompressThreshold)
+			f.Track(run[len(run)-1].TS, env.metrics)
+			if f.Compressed() {
 				env.metrics.compressed.Inc()
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/rtgw/realtime/gateway/message"
+	"github.com/rtgw/realtime/gateway/wsframe"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -20,14 +21,14 @@ func (t *orgTail) signal(e store.Ephemeral) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var f *frame
+	var f *wsframe.Frame
 	now := time.Now().UnixNano()
 	for c := range t.subs[e.Service] {
 		if c.user == e.User || !c.rooms.wants(e.Service, e.Room) || c.expiredAt(now) {
 			continue
 		}
 		if f == nil {
-			f = newFrame(message.Signal(e.Kind, e.Service, e.Room, e.User), -1)
+			f = wsframe.New(message.Signal(e.Kind, e.Service, e.Room, e.User), -1)
 		}
 		c.send(f)
 	}
@@ -40,7 +41,7 @@ func (t *orgTail) signal(e store.Ephemeral) {
 func (t *orgTail) presenceSignal(e store.Ephemeral) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var f *frame
+	var f *wsframe.Frame
 	now := time.Now().UnixNano()
 	for svc, set := range t.subs {
 		for c := range set {
@@ -48,7 +49,7 @@ func (t *orgTail) presenceSignal(e store.Ephemeral) {
 				continue
 			}
 			if f == nil {
-				f = newFrame(message.Presence(e.Room, e.User, e.Kind == "presence.join"), -1)
+				f = wsframe.New(message.Presence(e.Room, e.User, e.Kind == "presence.join"), -1)
 			}
 			c.send(f)
 		}

@@ -6,12 +6,13 @@ import (
 
 	"github.com/gobwas/ws"
 
+	"github.com/rtgw/realtime/gateway/wsframe"
 	"github.com/rtgw/realtime/internal/netpoll"
 )
 
 // send queues a frame for the peer. It never blocks and never writes to the
 // socket: past the outbound cap it closes the connection as a slow consumer.
-func (c *conn) send(f *frame) {
+func (c *conn) send(f *wsframe.Frame) {
 	c.mu.Lock()
 	if c.state < stateClosing {
 		c.enqueueLocked(f)
@@ -19,8 +20,8 @@ func (c *conn) send(f *frame) {
 	c.mu.Unlock()
 }
 
-func (c *conn) enqueueLocked(f *frame) {
-	size := len(f.wire(c.deflate))
+func (c *conn) enqueueLocked(f *wsframe.Frame) {
+	size := len(f.Wire(c.deflate))
 	if c.out.bytes+size+frameOverhead > c.s.cfg.OutboundQueueBytes {
 		c.s.metrics.slowConsumers.Inc()
 		c.closeLocked(disconnect(CloseSlowConsumer, "client is not reading fast enough; reconnect with lastSeq"))
@@ -44,17 +45,11 @@ func (c *conn) scheduleLocked() {
 func (c *conn) sendPong(payload []byte) {
 	c.mu.Lock()
 	if c.state < stateClosing && c.pongQueued.CompareAndSwap(false, true) {
-		f := controlFrame(ws.OpPong, bytes.Clone(payload))
-		f.clearOnWrite = &c.pongQueued // the next ping gets its own pong
+		f := wsframe.Control(ws.OpPong, bytes.Clone(payload))
+		f.ClearOnWrite(&c.pongQueued) // the next ping gets its own pong
 		c.enqueueLocked(f)
 	}
 	c.mu.Unlock()
-}
-
-// controlFrameText is a one-off text frame for a single connection (acks,
-// errors): never compressed, never shared.
-func controlFrameText(payload []byte) *frame {
-	return &frame{plain: appendFrame(nil, ws.OpText, 0, payload)}
 }
 
 // flush writes as much of the backlog as the socket takes right now. It runs
@@ -70,7 +65,7 @@ func (c *conn) flush(iov *netpoll.Iovecs) {
 	iov.Reset()
 	total := 0
 	for i := 0; i < c.out.n && !iov.Full() && total < maxWriteBatch; i++ {
-		b := c.out.at(i).wire(c.deflate)
+		b := c.out.at(i).Wire(c.deflate)
 		if i == 0 {
 			b = b[c.out.off:]
 		}
