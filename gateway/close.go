@@ -35,19 +35,19 @@ func (c *conn) closeLocked(d *Disconnect) {
 
 func (c *conn) queueCloseLocked(d *Disconnect) {
 	if d.Code == CloseSlowConsumer {
-		c.out.dropBacklog(c.deflate)
+		c.out.DropBacklog(c.deflate)
 	}
 	switch d.Code {
 	case CloseNormal, CloseGoingAway:
 	case CloseFallback:
 		f := wsframe.Text(message.Fallback(d.Message))
-		c.out.push(f, len(f.Wire(false)))
+		c.out.Push(f, len(f.Wire(false)))
 	default:
 		f := wsframe.Text(message.Error(d.Code.String(), d.Message))
-		c.out.push(f, len(f.Wire(false)))
+		c.out.Push(f, len(f.Wire(false)))
 	}
 	f := wsframe.Close(uint16(d.Code), d.Message)
-	c.out.push(f, len(f.Wire(false)))
+	c.out.Push(f, len(f.Wire(false)))
 	c.scheduleLocked()
 }
 
@@ -83,7 +83,7 @@ func (c *conn) destroy() {
 	c.tail = nil
 	present := c.present
 	c.present = false
-	c.out = outQueue{}
+	c.out = wsframe.Queue{}
 	if c.drained != nil {
 		close(c.drained)
 		c.drained = nil

@@ -72,7 +72,7 @@ type conn struct {
 
 	mu         sync.Mutex
 	state      connState     // caller holds mu
-	out        outQueue      // caller holds mu
+	out        wsframe.Queue // caller holds mu
 	scheduled  bool          // queued on the writers, being written, or waiting for EPOLLOUT; caller holds mu
 	writing    bool          // a writev is in flight on a snapshot of out; caller holds mu
 	pending    *Disconnect   // a close requested while writing; caller holds mu

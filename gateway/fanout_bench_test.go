@@ -34,7 +34,7 @@ func benchTail(b *testing.B, n int) (*orgTail, []*conn, *Server) {
 func drain(s *Server, conns []*conn) {
 	for _, c := range conns {
 		c.mu.Lock()
-		c.out.advance(c.out.bytes-c.out.n*frameOverhead, c.deflate) // bytes includes the per-frame charge
+		c.out.Advance(c.out.Bytes()-c.out.Len()*wsframe.Overhead, c.deflate) // bytes includes the per-frame charge
 		c.scheduled = false
 		c.mu.Unlock()
 	}

@@ -155,7 +155,7 @@ func TestPingFloodIsBounded(t *testing.T) {
 	grew := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	if sc != nil {
 		sc.mu.Lock()
-		n := sc.out.n
+		n := sc.out.Len()
 		sc.mu.Unlock()
 		if n > 16 {
 			t.Fatalf("%d frames queued for a client that only sent pings", n)

@@ -116,7 +116,7 @@ func (c *conn) replay(page []store.Event, services []string) bool {
 // CloseTimeout is closed as a slow consumer.
 func (c *conn) sendPaced(f *wsframe.Frame) bool {
 	c.mu.Lock()
-	fits := c.out.bytes+len(f.Wire(c.deflate))+frameOverhead <= c.s.cfg.OutboundQueueBytes
+	fits := c.out.Bytes()+len(f.Wire(c.deflate))+wsframe.Overhead <= c.s.cfg.OutboundQueueBytes
 	c.mu.Unlock()
 	if !fits && !c.waitDrained(c.s.cfg.CloseTimeout) {
 		if c.currentState() < stateClosing {

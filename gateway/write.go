@@ -22,12 +22,12 @@ func (c *conn) send(f *wsframe.Frame) {
 
 func (c *conn) enqueueLocked(f *wsframe.Frame) {
 	size := len(f.Wire(c.deflate))
-	if c.out.bytes+size+frameOverhead > c.s.cfg.OutboundQueueBytes {
+	if c.out.Bytes()+size+wsframe.Overhead > c.s.cfg.OutboundQueueBytes {
 		c.s.metrics.slowConsumers.Inc()
 		c.closeLocked(disconnect(CloseSlowConsumer, "client is not reading fast enough; reconnect with lastSeq"))
 		return
 	}
-	c.out.push(f, size)
+	c.out.Push(f, size)
 	c.scheduleLocked()
 }
 
@@ -57,17 +57,17 @@ func (c *conn) sendPong(payload []byte) {
 // buffer is full it arms the write poller and returns.
 func (c *conn) flush(iov *netpoll.Iovecs) {
 	c.mu.Lock()
-	if c.state == stateClosed || c.out.n == 0 {
+	if c.state == stateClosed || c.out.Len() == 0 {
 		c.scheduled = false
 		c.mu.Unlock()
 		return
 	}
 	iov.Reset()
 	total := 0
-	for i := 0; i < c.out.n && !iov.Full() && total < maxWriteBatch; i++ {
-		b := c.out.at(i).Wire(c.deflate)
+	for i := 0; i < c.out.Len() && !iov.Full() && total < maxWriteBatch; i++ {
+		b := c.out.At(i).Wire(c.deflate)
 		if i == 0 {
-			b = b[c.out.off:]
+			b = b[c.out.Offset():]
 		}
 		iov.Append(b)
 		total += len(b)
@@ -84,7 +84,7 @@ func (c *conn) flush(iov *netpoll.Iovecs) {
 		c.mu.Unlock()
 		return
 	}
-	c.out.advance(n, c.deflate)
+	c.out.Advance(n, c.deflate)
 	if c.pending != nil {
 		d := c.pending
 		c.pending = nil
@@ -97,7 +97,7 @@ func (c *conn) flush(iov *netpoll.Iovecs) {
 		return
 	}
 	c.signalDrainedLocked()
-	if c.out.n > 0 {
+	if c.out.Len() > 0 {
 		c.mu.Unlock()
 		if again || n < total {
 			if c.wdesc.Arm() != nil {
@@ -121,7 +121,7 @@ func (c *conn) flush(iov *netpoll.Iovecs) {
 const maxWriteBatch = 256 << 10
 
 func (c *conn) signalDrainedLocked() {
-	if c.drained != nil && c.out.bytes <= c.s.cfg.OutboundQueueBytes/2 {
+	if c.drained != nil && c.out.Bytes() <= c.s.cfg.OutboundQueueBytes/2 {
 		close(c.drained)
 		c.drained = nil
 	}
@@ -136,7 +136,7 @@ func (c *conn) waitDrained(timeout time.Duration) bool {
 		c.mu.Unlock()
 		return false
 	}
-	if c.out.bytes <= c.s.cfg.OutboundQueueBytes/2 {
+	if c.out.Bytes() <= c.s.cfg.OutboundQueueBytes/2 {
 		c.mu.Unlock()
 		return true
 	}

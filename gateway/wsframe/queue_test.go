@@ -1,13 +1,8 @@
-package gateway
+package wsframe
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/rtgw/realtime/gateway/wsframe"
-)
-
-// frameOfLen is a text frame of n wire bytes (a 2-byte header for n < 128).
-func frameOfLen(n int) *wsframe.Frame { return wsframe.Text(make([]byte, n-2)) }
+func frameOfLen(n int) *Frame { return &Frame{plain: make([]byte, n)} }
 
 func TestOutQueue(t *testing.T) {
 	cases := []struct {
@@ -26,19 +21,19 @@ func TestOutQueue(t *testing.T) {
 		{name: "all", sizes: []int{10, 20}, written: 30, wantN: 0, wantBytes: 0},
 		{name: "drop keeps partial head", sizes: []int{10, 20, 30}, written: 3, drop: true, wantN: 1, wantBytes: 7, wantOff: 3},
 		{name: "drop everything unstarted", sizes: []int{10, 20, 30}, written: 10, drop: true, wantN: 0, wantBytes: 0},
-		{name: "grow past initial ring", sizes: []int{2, 2, 2, 2, 2, 2, 2, 2, 2}, written: 4, wantN: 7, wantBytes: 14},
+		{name: "grow past initial ring", sizes: []int{1, 1, 1, 1, 1, 1, 1, 1, 1}, written: 2, wantN: 7, wantBytes: 7},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			var q outQueue
+			var q Queue
 			for _, n := range tc.sizes {
-				q.push(frameOfLen(n), n)
+				q.Push(frameOfLen(n), n)
 			}
-			q.advance(tc.written, false)
+			q.Advance(tc.written, false)
 			if tc.drop {
-				q.dropBacklog(false)
+				q.DropBacklog(false)
 			}
-			if q.n != tc.wantN || q.bytes != tc.wantBytes+tc.wantN*frameOverhead || q.off != tc.wantOff {
+			if q.n != tc.wantN || q.bytes != tc.wantBytes+tc.wantN*Overhead || q.off != tc.wantOff {
 				t.Fatalf("n=%d bytes=%d off=%d, want n=%d bytes=%d off=%d",
 					q.n, q.bytes, q.off, tc.wantN, tc.wantBytes, tc.wantOff)
 			}
@@ -48,16 +43,16 @@ func TestOutQueue(t *testing.T) {
 
 // Queuing on a connection whose ring has grown allocates nothing.
 func TestOutQueuePushAllocatesNothingInSteadyState(t *testing.T) {
-	var q outQueue
+	var q Queue
 	f := frameOfLen(100)
 	for i := 0; i < 8; i++ {
-		q.push(f, 100)
+		q.Push(f, 100)
 	}
-	q.advance(800, false)
+	q.Advance(800, false)
 	allocs := testing.AllocsPerRun(1000, func() {
-		q.push(f, 100)
-		q.push(f, 100)
-		q.advance(200, false)
+		q.Push(f, 100)
+		q.Push(f, 100)
+		q.Advance(200, false)
 	})
 	if allocs != 0 {
 		t.Fatalf("push/advance allocates %.1f per run", allocs)
