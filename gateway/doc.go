@@ -21,7 +21,8 @@
 // and tail_signal.go delivering, tail_recent.go the view fallback clients read, from a fallback.Ring;
 // fallback.go is what package fallback's long-poll and SSE need of the core);
 // a connection is conn.go, reader.go, readgate.go, inbound.go, write.go and
-// close.go; a client's join is session.go and replay.go. The backends'
+// close.go, with the frame codec and the outbound ring in package wsframe;
+// a client's join is session.go and replay.go. The backends'
 // publish and disconnect endpoints are package httpapi, which this package
 // mounts behind its API-key check; presence is package presence.
 //

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/gobwas/ws"
+
 	"github.com/rtgw/realtime/gateway/wsframe"
 )
 
@@ -17,33 +18,11 @@ func parseHeader(b []byte) (ws.Header, int, error) {
 	return h, n, err
 }
 
+// checkHeader applies RFC 6455's rules for client frames
+// (wsframe.CheckClientHeader); a frame that breaks one is a protocol error.
 func (c *conn) checkHeader(h ws.Header) error {
-	if !h.Masked {
-		return disconnect(CloseProtocolError, "client frames must be masked")
-	}
-	rsv1, rsv2, rsv3 := ws.RsvBits(h.Rsv)
-	if rsv2 || rsv3 {
-		return disconnect(CloseProtocolError, "reserved bits set")
-	}
-	if rsv1 && (!c.deflate || h.OpCode.IsControl() || h.OpCode == ws.OpContinuation) {
-		return disconnect(CloseProtocolError, "unexpected compression bit")
-	}
-	if h.OpCode.IsReserved() {
-		return disconnect(CloseProtocolError, "unknown opcode")
-	}
-	if h.OpCode.IsControl() && (!h.Fin || h.Length > 125) {
-		return disconnect(CloseProtocolError, "invalid control frame")
+	if err := wsframe.CheckClientHeader(h, c.deflate); err != nil {
+		return disconnect(CloseProtocolError, err.Error())
 	}
 	return nil
-}
-
-// validCloseCode reports whether a peer may send code (RFC 6455 §7.4).
-func validCloseCode(code CloseCode) bool {
-	switch {
-	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1011:
-		return true
-	case code >= 3000 && code <= 4999:
-		return true
-	}
-	return false
 }

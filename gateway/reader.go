@@ -192,7 +192,7 @@ func (c *conn) peerClose(p []byte) {
 		}
 		return
 	}
-	if len(p) == 1 || (len(p) >= 2 && !validCloseCode(code)) || !utf8.Valid(p[min(len(p), 2):]) {
+	if len(p) == 1 || (len(p) >= 2 && !wsframe.ValidCloseCode(uint16(code))) || !utf8.Valid(p[min(len(p), 2):]) {
 		c.closeLocked(disconnect(CloseProtocolError, "invalid close frame"))
 	} else {
 		c.closeLocked(&Disconnect{Code: CloseNormal})

@@ -58,3 +58,48 @@ func ParseHeader(b []byte) (ws.Header, int, error) {
 	}
 	return h, n, nil
 }
+
+// The reasons CheckClientHeader refuses a frame; each is a protocol error.
+var (
+	ErrUnmasked       = errors.New("client frames must be masked")
+	ErrReservedBits   = errors.New("reserved bits set")
+	ErrCompressionBit = errors.New("unexpected compression bit")
+	ErrReservedOpcode = errors.New("unknown opcode")
+	ErrInvalidControl = errors.New("invalid control frame")
+)
+
+// CheckClientHeader applies RFC 6455's rules to a client frame's header:
+// masked (§5.3), no reserved bits but RSV1 on the first frame of a data
+// message when deflate was negotiated (RFC 7692 §6), a known opcode, and
+// control frames unfragmented and at most 125 bytes (§5.5).
+func CheckClientHeader(h ws.Header, deflate bool) error {
+	if !h.Masked {
+		return ErrUnmasked
+	}
+	rsv1, rsv2, rsv3 := ws.RsvBits(h.Rsv)
+	if rsv2 || rsv3 {
+		return ErrReservedBits
+	}
+	if rsv1 && (!deflate || h.OpCode.IsControl() || h.OpCode == ws.OpContinuation) {
+		return ErrCompressionBit
+	}
+	if h.OpCode.IsReserved() {
+		return ErrReservedOpcode
+	}
+	if h.OpCode.IsControl() && (!h.Fin || h.Length > 125) {
+		return ErrInvalidControl
+	}
+	return nil
+}
+
+// ValidCloseCode reports whether a peer may send code in a close frame
+// (RFC 6455 §7.4).
+func ValidCloseCode(code uint16) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1011:
+		return true
+	case code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
+}
