@@ -87,7 +87,7 @@ func TestOnRedisCluster(t *testing.T) {
 				if len(links) != 3 {
 					t.Fatalf("sharded pub/sub connections on %d masters, want 3: %v", len(links), links)
 				}
-				testResubscribeChurn(t, cl, lg, f, rec, orgs[1], orgs)
+				testResubscribeChurn(t, cl, rdb, lg, f, rec, orgs[1], orgs)
 				testSlotMove(t, cl, rdb, lg, rec, orgs[0])
 			} else if got := classic1 - classic0; got != 2*n {
 				t.Fatalf("classic: %d publish messages on the bus for %d events, want %d (one per other master)", got, n, 2*n)
@@ -170,11 +170,11 @@ func testSlotMove(t *testing.T, cl *redistest.Cluster, rdb *redis.ClusterClient,
 // SSUBSCRIBE each time, and could leave the channel subscribed on Redis
 // but unknown to the feed. Another org on the same master keeps the link
 // busy so that replies arrive late.
-func testResubscribeChurn(t *testing.T, cl *redistest.Cluster, lg *store.Log, f *store.Feed, rec *recorder, org string, orgs []string) {
+func testResubscribeChurn(t *testing.T, cl *redistest.Cluster, rdb *redis.ClusterClient, lg *store.Log, f *store.Feed, rec *recorder, org string, orgs []string) {
 	t.Helper()
 	busy := ""
 	for _, o := range orgs {
-		if o != org && cl.SlotOwner(slotOfKey(cl, o)) == cl.SlotOwner(slotOfKey(cl, org)) {
+		if o != org && cl.SlotOwner(slotOfOrg(t, rdb, o)) == cl.SlotOwner(slotOfOrg(t, rdb, org)) {
 			busy = o
 		}
 	}
@@ -225,13 +225,6 @@ func clusterSlotsCalls(t *testing.T, cl *redistest.Cluster) int {
 		}
 	}
 	return n
-}
-
-func slotOfKey(cl *redistest.Cluster, org string) int {
-	rdb := redis.NewClient(&redis.Options{Addr: cl.Masters()[0]})
-	defer rdb.Close()
-	s, _ := rdb.ClusterKeySlot(context.Background(), "realtime:{"+org+"}:log").Result()
-	return int(s)
 }
 
 // pubsubClients counts, per master, the connections with sharded
