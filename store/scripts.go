@@ -1,7 +1,7 @@
 package store
 
 import (
-	_ "embed"
+	"embed"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -14,40 +14,28 @@ import (
 // redis.Script.Run sends EVALSHA and falls back to EVAL on NOSCRIPT, which
 // also caches the script server-side, so a Redis restart or SCRIPT FLUSH
 // costs one extra round trip and no error.
+//
+//go:embed lua/*.lua
+var luaFiles embed.FS
+
 var (
-	//go:embed lua/publish.lua
-	publishSrc    string
-	publishScript = redis.NewScript(publishSrc)
-
-	//go:embed lua/head.lua
-	headSrc    string
-	headScript = redis.NewScript(headSrc)
-
-	//go:embed lua/rotate.lua
-	rotateSrc    string
-	rotateScript = redis.NewScript(rotateSrc)
-
-	//go:embed lua/revoke.lua
-	revokeSrc    string
-	revokeScript = redis.NewScript(revokeSrc)
-
-	//go:embed lua/upload_start.lua
-	uploadStartSrc    string
-	uploadStartScript = redis.NewScript(uploadStartSrc)
-
-	//go:embed lua/upload_claim.lua
-	uploadClaimSrc    string
-	uploadClaimScript = redis.NewScript(uploadClaimSrc)
-
-	//go:embed lua/upload_commit.lua
-	uploadCommitSrc    string
-	uploadCommitScript = redis.NewScript(uploadCommitSrc)
-
-	//go:embed lua/upload_finish.lua
-	uploadFinishSrc    string
-	uploadFinishScript = redis.NewScript(uploadFinishSrc)
-
-	//go:embed lua/upload_abort.lua
-	uploadAbortSrc    string
-	uploadAbortScript = redis.NewScript(uploadAbortSrc)
+	publishScript      = loadScript("publish.lua")
+	headScript         = loadScript("head.lua")
+	rotateScript       = loadScript("rotate.lua")
+	revokeScript       = loadScript("revoke.lua")
+	uploadStartScript  = loadScript("upload_start.lua")
+	uploadClaimScript  = loadScript("upload_claim.lua")
+	uploadCommitScript = loadScript("upload_commit.lua")
+	uploadFinishScript = loadScript("upload_finish.lua")
+	uploadAbortScript  = loadScript("upload_abort.lua")
 )
+
+// loadScript reads an embedded script. A missing file is a build mistake, so
+// it panics at package initialisation, before any test or server runs.
+func loadScript(name string) *redis.Script {
+	src, err := luaFiles.ReadFile("lua/" + name)
+	if err != nil {
+		panic("store: embedded script: " + err.Error())
+	}
+	return redis.NewScript(string(src))
+}
