@@ -1,6 +1,7 @@
 package charts
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -8,29 +9,15 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
-// objectMetas returns the metadata of every rendered object.
-func objectMetas(m manifest) []metav1.ObjectMeta {
-	out := []metav1.ObjectMeta{m.deployment.ObjectMeta, m.deployment.Spec.Template.ObjectMeta}
-	if m.service != nil {
-		out = append(out, m.service.ObjectMeta)
-	}
-	if m.secret != nil {
-		out = append(out, m.secret.ObjectMeta)
-	}
-	if m.pvc != nil {
-		out = append(out, m.pvc.ObjectMeta)
-	}
-	if m.ingress != nil {
-		out = append(out, m.ingress.ObjectMeta)
-	}
-	if m.hpa != nil {
-		out = append(out, m.hpa.ObjectMeta)
-	}
-	if m.pdb != nil {
-		out = append(out, m.pdb.ObjectMeta)
-	}
-	if m.monitor != nil {
-		out = append(out, m.monitor.ObjectMeta)
+// objectMetas returns the metadata of the Deployment, its pod template and
+// every other rendered object except the dashboard ConfigMap and the
+// PrometheusRule.
+func objectMetas(m manifest) []metav1.Object {
+	out := []metav1.Object{m.deployment, &m.deployment.Spec.Template.ObjectMeta}
+	for _, o := range []metav1.Object{m.service, m.secret, m.pvc, m.ingress, m.hpa, m.pdb, m.monitor} {
+		if !reflect.ValueOf(o).IsNil() { // a kind that was not rendered is a typed nil
+			out = append(out, o)
+		}
 	}
 	return out
 }
@@ -39,15 +26,15 @@ func objectMetas(m manifest) []metav1.ObjectMeta {
 // names, which the typed decode alone does not.
 func checkNames(t *testing.T, m manifest) {
 	for _, meta := range objectMetas(m) {
-		if meta.Name != "" { // the pod template has none
-			for _, msg := range validation.IsDNS1123Subdomain(meta.Name) {
-				t.Errorf("name %q: %s", meta.Name, msg)
+		if name := meta.GetName(); name != "" { // the pod template has none
+			for _, msg := range validation.IsDNS1123Subdomain(name) {
+				t.Errorf("name %q: %s", name, msg)
 			}
-			if meta.Namespace != namespace {
-				t.Errorf("%s: namespace %q, want %q", meta.Name, meta.Namespace, namespace)
+			if ns := meta.GetNamespace(); ns != namespace {
+				t.Errorf("%s: namespace %q, want %q", name, ns, namespace)
 			}
 		}
-		for k, v := range meta.Labels {
+		for k, v := range meta.GetLabels() {
 			for _, msg := range append(validation.IsQualifiedName(k), validation.IsValidLabelValue(v)...) {
 				t.Errorf("label %s=%s: %s", k, v, msg)
 			}

@@ -123,3 +123,18 @@ func (h *harness) connect(org, user string, hs map[string]any) (*wstest.Client, 
 	c.Send(hs)
 	return c, c.Expect("ack")
 }
+
+// acked reports whether a fresh connection for org/user that sends hs is
+// acked, then closes it: a probe for testutil.Eventually, so a refused
+// dial, a close or a slow answer is false rather than a failure.
+func (h *harness) acked(org, user string, hs map[string]any) bool {
+	c, err := wstest.TryDial(h.wsURL+"?access_token="+h.token(org, user), wstest.Options{})
+	if err != nil {
+		return false
+	}
+	defer c.NC.Close()
+	c.T = h.t
+	c.Send(hs)
+	m, err := c.Read(2 * time.Second)
+	return err == nil && m.Type == "ack"
+}

@@ -35,15 +35,7 @@ func TestConnectionLimitPerUser(t *testing.T) {
 	h.connect("lim", "other-user", map[string]any{"services": []string{"s"}}) // others unaffected
 	a.NC.Close()
 	testutil.Eventually(t, 5*time.Second, "slot freed", func() bool {
-		c, err := wstest.TryDial(h.wsURL+"?access_token="+h.token("lim", "u"), wstest.Options{})
-		if err != nil {
-			return false
-		}
-		defer c.NC.Close()
-		c.T = t
-		c.Send(map[string]any{"services": []string{"s"}})
-		m, err := c.Read(2 * time.Second)
-		return err == nil && m.Type == "ack"
+		return h.acked("lim", "u", map[string]any{"services": []string{"s"}})
 	})
 }
 

@@ -90,15 +90,7 @@ func TestRolloutRedisDown(t *testing.T) {
 	h.redis.Restart()
 	h.cli("HSET", "realtime:rollout", "percent", "100")
 	testutil.Eventually(t, 10*time.Second, "ack after Redis returns", func() bool {
-		c, err := wstest.TryDial(h.wsURL+"?access_token="+h.token("acme", "user-3"), wstest.Options{})
-		if err != nil {
-			return false
-		}
-		defer c.NC.Close()
-		c.T = t
-		c.Send(hs)
-		m, err := c.Read(2 * time.Second)
-		return err == nil && m.Type == "ack"
+		return h.acked("acme", "user-3", hs)
 	})
 }
 

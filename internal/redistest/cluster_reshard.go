@@ -61,10 +61,7 @@ func (c *Cluster) AddMaster() *Server {
 	n := c.startNode()
 	c.Nodes = append(c.Nodes, n)
 	c.cli("--cluster", "add-node", n.Addr, c.Masters()[0])
-	self := c.direct(n.Addr)
-	id, err := self.Do(context.Background(), "CLUSTER", "MYID").Text()
-	self.Close()
-	c.must(err, "CLUSTER MYID")
+	id := c.nodeText(n.Addr, "CLUSTER", "MYID")
 	deadline := time.Now().Add(20 * time.Second)
 	for _, addr := range c.Addrs() {
 		rdb := c.direct(addr)
@@ -110,14 +107,25 @@ func (c *Cluster) must(err error, what string) {
 	}
 }
 
-// Info returns one INFO field of the node at addr, as a string.
-func (c *Cluster) Info(addr, section, field string) string {
+// nodeText runs one command on the node at addr over a direct client and
+// returns its reply as text, failing the test on an error.
+func (c *Cluster) nodeText(addr string, cmd ...string) string {
 	c.t.Helper()
 	rdb := c.direct(addr)
 	defer rdb.Close()
-	out, err := rdb.Info(context.Background(), section).Result()
-	c.must(err, "INFO "+section)
-	for _, line := range strings.Split(out, "\r\n") {
+	args := make([]any, len(cmd))
+	for i, a := range cmd {
+		args[i] = a
+	}
+	out, err := rdb.Do(context.Background(), args...).Text()
+	c.must(err, strings.Join(cmd, " "))
+	return out
+}
+
+// Info returns one INFO field of the node at addr, as a string.
+func (c *Cluster) Info(addr, section, field string) string {
+	c.t.Helper()
+	for _, line := range strings.Split(c.nodeText(addr, "INFO", section), "\r\n") {
 		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			return v
 		}
@@ -131,11 +139,7 @@ func (c *Cluster) Info(addr, section, field string) string {
 func (c *Cluster) BusPublishes() (classic, sharded int64) {
 	c.t.Helper()
 	for _, addr := range c.Addrs() {
-		rdb := c.direct(addr)
-		out, err := rdb.ClusterInfo(context.Background()).Result()
-		rdb.Close()
-		c.must(err, "CLUSTER INFO")
-		for _, line := range strings.Split(out, "\r\n") {
+		for _, line := range strings.Split(c.nodeText(addr, "CLUSTER", "INFO"), "\r\n") {
 			k, v, _ := strings.Cut(line, ":")
 			n, _ := strconv.ParseInt(v, 10, 64)
 			switch k {
@@ -204,11 +208,7 @@ func (c *Cluster) ShardedSubscribers() map[string]map[string]int {
 	c.t.Helper()
 	out := map[string]map[string]int{}
 	for _, addr := range c.Masters() {
-		rdb := c.direct(addr)
-		list, err := rdb.ClientList(context.Background()).Result()
-		rdb.Close()
-		c.must(err, "CLIENT LIST")
-		for _, line := range strings.Split(list, "\n") {
+		for _, line := range strings.Split(c.nodeText(addr, "CLIENT", "LIST"), "\n") {
 			var name string
 			ssub := false
 			for _, f := range strings.Fields(line) {

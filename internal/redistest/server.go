@@ -75,11 +75,7 @@ func (s *Server) startFreePort() error {
 // Stop stops the server and waits for it to exit. Stopping a stopped server
 // is a no-op.
 func (s *Server) Stop() {
-	s.mu.Lock()
-	p := s.proc
-	s.proc = nil
-	s.mu.Unlock()
-	if p != nil {
+	if p := s.detach(); p != nil {
 		p.stop()
 	}
 }
@@ -128,13 +124,20 @@ func (s *Server) start() error {
 // Kill SIGKILLs the server, as a crash would: no shutdown, no final write.
 // Restart brings it back empty.
 func (s *Server) Kill() {
-	s.mu.Lock()
-	p := s.proc
-	s.proc = nil
-	s.mu.Unlock()
-	if p != nil {
+	if p := s.detach(); p != nil {
 		p.kill()
 	}
+}
+
+// detach takes the running process out of s (nil when stopped), so that
+// waiting for it to exit happens outside s.mu and a second Stop or Kill
+// finds nothing to do.
+func (s *Server) detach() *process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.proc
+	s.proc = nil
+	return p
 }
 
 // Log is what the running server has printed so far ("" when stopped).

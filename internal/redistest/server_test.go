@@ -6,16 +6,25 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
+
+// startWithKey starts a server and sets k to v through a go-redis client,
+// which it returns.
+func startWithKey(t *testing.T) (*Server, *redis.Client) {
+	t.Helper()
+	srv := Start(t)
+	rdb := srv.Client(t)
+	if err := rdb.Set(context.Background(), "k", "v", 0).Err(); err != nil {
+		t.Fatalf("SET: %v", err)
+	}
+	return srv, rdb
+}
 
 func TestStartClientCLI(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
-	ctx := context.Background()
-	rdb := srv.Client(t)
-	if err := rdb.Set(ctx, "k", "v", 0).Err(); err != nil {
-		t.Fatalf("SET: %v", err)
-	}
+	srv, _ := startWithKey(t)
 	out, err := srv.CLI(t, "GET", "k")
 	if err != nil || strings.TrimSpace(out) != "v" {
 		t.Fatalf("CLI GET = %q, %v; want v", out, err)
@@ -38,12 +47,8 @@ func TestExtraArgs(t *testing.T) {
 
 func TestRestartSamePortEmpty(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
+	srv, rdb := startWithKey(t)
 	ctx := context.Background()
-	rdb := srv.Client(t)
-	if err := rdb.Set(ctx, "k", "v", 0).Err(); err != nil {
-		t.Fatalf("SET: %v", err)
-	}
 	addr := srv.Addr
 	srv.Restart()
 	if srv.Addr != addr {
