@@ -1,12 +1,13 @@
 package monitoring
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rtgw/realtime/internal/testutil"
 )
 
 // promtool accepts the rules file and its unit tests pass: each alert
@@ -28,9 +29,9 @@ func TestAlertRulesWithPromtool(t *testing.T) {
 // Every alert has a unit test and a runbook entry, and its runbook_url
 // points at that entry.
 func TestEveryAlertHasTestAndRunbook(t *testing.T) {
-	rules := read(t, alertsFile)
-	tests := read(t, filepath.Join("testdata", "alerts_test.yaml"))
-	runbooks := read(t, filepath.Join(root(), "docs", "KUBERNETES.md"))
+	rules := testutil.ReadFile(t, alertsFile)
+	tests := testutil.ReadFile(t, filepath.Join("testdata", "alerts_test.yaml"))
+	runbooks := testutil.ReadFile(t, filepath.Join(root(), "docs", "KUBERNETES.md"))
 	alerts := regexp.MustCompile(`(?m)^\s+- alert: (\w+)$`).FindAllStringSubmatch(rules, -1)
 	if len(alerts) < 7 {
 		t.Fatalf("%d alerts, want the 7 the issue lists", len(alerts))
@@ -47,13 +48,4 @@ func TestEveryAlertHasTestAndRunbook(t *testing.T) {
 			t.Errorf("%s: runbook_url does not point at #%s", name, strings.ToLower(name))
 		}
 	}
-}
-
-func read(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

@@ -3,12 +3,12 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -41,7 +41,7 @@ func TestCLIOneLiner(t *testing.T) {
 	}
 
 	// The original form: four keys, no option, triples, PUBLISH.
-	if !strings.Contains(readFile(t, filepath.Join("..", "README.md")), "\n"+originalOneLiner+"\n") {
+	if !strings.Contains(testutil.ReadFile(t, filepath.Join("..", "README.md")), "\n"+originalOneLiner+"\n") {
 		t.Fatalf("README no longer has the original one-liner word for word as a line of its own:\n%s", originalOneLiner)
 	}
 	orig := readmeCommand(t, originalOneLiner, script)
@@ -141,7 +141,7 @@ func TestCLIOneLiner(t *testing.T) {
 // and the script path after --eval becomes script.
 func readmeCommand(t *testing.T, prefix, script string) []string {
 	t.Helper()
-	for line := range strings.Lines(readFile(t, filepath.Join("..", "README.md"))) {
+	for line := range strings.Lines(testutil.ReadFile(t, filepath.Join("..", "README.md"))) {
 		if !strings.HasPrefix(line, prefix) {
 			continue
 		}
@@ -182,13 +182,4 @@ func shellWords(line string) []string {
 		words = append(words, w.String())
 	}
 	return words
-}
-
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

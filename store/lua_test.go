@@ -1,30 +1,18 @@
 package store_test
 
 import (
-	"os"
 	"strings"
 	"testing"
-)
 
-func publishLua(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile("lua/publish.lua")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+	"github.com/rtgw/realtime/internal/testutil"
+)
 
 // TestLuaSharedBlock: Lua scripts cannot include each other, so the epoch
 // logic is copied into both; the copies must not drift.
 func TestLuaSharedBlock(t *testing.T) {
 	t.Parallel()
 	block := func(file string) string {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s := string(b)
+		s := testutil.ReadFile(t, file)
 		i, j := strings.Index(s, "-- >>> shared"), strings.Index(s, "-- <<< shared")
 		if i < 0 || j < i {
 			t.Fatalf("%s: shared block markers missing", file)

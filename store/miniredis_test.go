@@ -59,10 +59,10 @@ func TestMiniredis(t *testing.T) {
 
 	// The script's own validation.
 	keys := []string{key(org, "log"), key(org, "epoch"), key(org, "seq"), key(org, "notify"), key(org, "idem:")}
-	if err := rdb.Eval(ctx, publishLua(t), keys, 10, "", 1000, "bad name", "t", "{}", "").Err(); err == nil {
+	if err := rdb.Eval(ctx, testutil.ReadFile(t, "lua/publish.lua"), keys, 10, "", 1000, "bad name", "t", "{}", "").Err(); err == nil {
 		t.Fatal("script accepted an invalid service on miniredis")
 	}
-	if err := rdb.Eval(ctx, publishLua(t), keys, 10, "", 1000, "s", "t", "{x", "").Err(); err == nil {
+	if err := rdb.Eval(ctx, testutil.ReadFile(t, "lua/publish.lua"), keys, 10, "", 1000, "s", "t", "{x", "").Err(); err == nil {
 		t.Fatal("script accepted invalid JSON on miniredis")
 	}
 
