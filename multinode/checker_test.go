@@ -11,6 +11,7 @@ import (
 	"github.com/gobwas/ws/wsutil"
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -51,11 +52,30 @@ type checker struct {
 	tok   string
 	nodes *cluster
 
+	// reconnectAfter, when set, gives each connection a lifetime: past it
+	// the checker hangs up and resumes with lastSeq (the soak's churn).
+	// Nil keeps a connection until it fails.
+	reconnectAfter func() time.Duration
+
 	last     atomic.Int64 // last seq applied
 	epoch    string
 	resyncs  int          // acks with recovered:false
+	errs     int          // failed dials, failed reads and close frames
 	connects atomic.Int64 // read by the test while the checker runs
 	problems []string
+}
+
+// waitConnected waits until every checker has had its first ack.
+func waitConnected(t *testing.T, timeout time.Duration, checkers []*checker) {
+	t.Helper()
+	testutil.Eventually(t, timeout, "every client connected", func() bool {
+		for _, k := range checkers {
+			if k.connects.Load() == 0 {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 func (k *checker) problem(format string, args ...any) {
@@ -81,6 +101,7 @@ func (k *checker) run(t *testing.T, done func(last int64) bool, deadline time.Ti
 		}
 		c, err := wstest.TryDial(node.StreamURL(k.tok), wstest.Options{})
 		if err != nil {
+			k.errs++
 			time.Sleep(50 * time.Millisecond) // back off before the next node
 			continue
 		}
@@ -100,8 +121,17 @@ func (k *checker) run(t *testing.T, done func(last int64) bool, deadline time.Ti
 }
 
 // read consumes one connection; it reports true when the checker is done.
+// Past the connection's lifetime (reconnectAfter) it returns false unless
+// the checker is done, so that run resumes on a new connection.
 func (k *checker) read(c *wstest.Client, hasState *bool, done func(int64) bool, deadline time.Time) bool {
+	hangUp := deadline
+	if k.reconnectAfter != nil {
+		hangUp = time.Now().Add(k.reconnectAfter())
+	}
 	for time.Now().Before(deadline) {
+		if time.Now().After(hangUp) {
+			return done(k.last.Load())
+		}
 		m, err := c.Read(200 * time.Millisecond)
 		if isTimeout(err) {
 			if done(k.last.Load()) {
@@ -110,6 +140,7 @@ func (k *checker) read(c *wstest.Client, hasState *bool, done func(int64) bool, 
 			continue
 		}
 		if err != nil {
+			k.errs++
 			return false
 		}
 		switch m.Type {
@@ -133,6 +164,7 @@ func (k *checker) read(c *wstest.Client, hasState *bool, done func(int64) bool, 
 				k.last.Store(e.Seq)
 			}
 		case "close":
+			k.errs++
 			return false
 		}
 	}

@@ -132,20 +132,11 @@ func TestNodeKillLosesNothing(t *testing.T) {
 		o := i % orgCount
 		k := &checker{id: i, org: orgs[o], tok: gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i)), nodes: nodes}
 		checkers[i] = k
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			k.run(t, func(last int64) bool { return stopped.Load() && last >= pub.last[o].Load() }, deadline)
-		}()
+		})
 	}
-	testutil.Eventually(t, 20*time.Second, "every client connected", func() bool {
-		for _, k := range checkers {
-			if k.connects.Load() == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	waitConnected(t, 20*time.Second, checkers)
 	pubDone := make(chan struct{})
 	go func() { pub.run(stop); close(pubDone) }()
 	testutil.Eventually(t, 10*time.Second, "events flowing", func() bool { return pub.total() >= 200 })

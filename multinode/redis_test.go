@@ -42,20 +42,11 @@ func startFleet(t *testing.T, redisArgs []string, nodes, orgCount, clients, rate
 		o := i % orgCount
 		k := &checker{id: i, org: orgs[o], tok: gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i)), nodes: f.nodes}
 		f.checkers = append(f.checkers, k)
-		f.wg.Add(1)
-		go func() {
-			defer f.wg.Done()
+		f.wg.Go(func() {
 			k.run(t, func(last int64) bool { return f.stopped.Load() && last >= f.pub.last[o].Load() }, deadline)
-		}()
+		})
 	}
-	testutil.Eventually(t, 20*time.Second, "every client connected", func() bool {
-		for _, k := range f.checkers {
-			if k.connects.Load() == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	waitConnected(t, 20*time.Second, f.checkers)
 	go func() { f.pub.run(f.stop); close(f.pubDone) }()
 	return f
 }

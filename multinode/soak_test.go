@@ -13,13 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobwas/ws/wsutil"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
-	"github.com/rtgw/realtime/internal/testutil"
-	"github.com/rtgw/realtime/internal/wstest"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -56,91 +53,23 @@ func TestSoak(t *testing.T) {
 	stop := make(chan struct{})
 	var stopping atomic.Bool
 
-	type soaker struct {
-		last     atomic.Int64
-		epoch    string
-		connects atomic.Int64 // read by the test while the client runs
-		errs     int
-		problem  string
-	}
-	soakers := make([]*soaker, clients)
+	// Each client reconnects with lastSeq on average once every 10
+	// minutes: 10% of them each minute.
+	nodes := &cluster{nodes: []*gatewaytest.Node{node}}
+	soakers := make([]*checker, clients)
 	var wg sync.WaitGroup
 	deadline := time.Now().Add(duration + 2*time.Minute)
 	for i := range soakers {
-		k := &soaker{}
-		soakers[i] = k
 		o := i % orgCount
-		tok := gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rnd := rand.New(rand.NewPCG(uint64(i), 7))
-			hasState := false
-			for time.Now().Before(deadline) && k.problem == "" {
-				c, err := wstest.TryDial(node.StreamURL(tok), wstest.Options{})
-				if err != nil {
-					k.errs++
-					time.Sleep(100 * time.Millisecond)
-					continue
-				}
-				hs := map[string]any{"services": []string{"s"}}
-				if hasState {
-					hs["lastSeq"], hs["epoch"] = k.last.Load(), k.epoch
-				}
-				b, _ := json.Marshal(hs)
-				_ = wsutil.WriteClientText(c.NC, b)
-				// Each client reconnects on average once every 10
-				// minutes: 10% of them each minute.
-				churnAt := time.Now().Add(time.Duration(rnd.ExpFloat64() * float64(10*time.Minute)))
-				for {
-					if stopping.Load() && k.last.Load() >= published[o].Load() {
-						c.NC.Close()
-						return
-					}
-					if !stopping.Load() && time.Now().After(churnAt) {
-						break
-					}
-					m, err := c.Read(250 * time.Millisecond)
-					if isTimeout(err) {
-						continue
-					}
-					if err != nil {
-						k.errs++
-						break
-					}
-					switch m.Type {
-					case "ack":
-						k.connects.Add(1)
-						if m.Recovered != nil && !*m.Recovered {
-							k.problem = "recovered:false during the soak"
-						}
-						if !hasState {
-							k.last.Store(m.Seq)
-						}
-						k.epoch, hasState = m.Epoch, true
-					case "event":
-						for _, e := range m.Events {
-							if e.Seq != k.last.Load()+1 && k.problem == "" {
-								k.problem = fmt.Sprintf("seq %d after %d", e.Seq, k.last.Load())
-							}
-							k.last.Store(e.Seq)
-						}
-					case "close":
-						k.errs++
-					}
-				}
-				c.NC.Close()
-			}
-		}()
+		rnd := rand.New(rand.NewPCG(uint64(i), 7))
+		k := &checker{id: i, org: orgs[o], tok: gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i)), nodes: nodes,
+			reconnectAfter: func() time.Duration { return time.Duration(rnd.ExpFloat64() * float64(10*time.Minute)) }}
+		soakers[i] = k
+		wg.Go(func() {
+			k.run(t, func(last int64) bool { return stopping.Load() && last >= published[o].Load() }, deadline)
+		})
 	}
-	testutil.Eventually(t, 2*time.Minute, "every client connected", func() bool {
-		for _, k := range soakers {
-			if k.connects.Load() == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	waitConnected(t, 2*time.Minute, soakers)
 
 	// Publisher: 200 events/s round-robin over the orgs.
 	pubDone := make(chan struct{})
@@ -198,8 +127,11 @@ func TestSoak(t *testing.T) {
 	for i, k := range soakers {
 		connects += k.connects.Load()
 		errs += int64(k.errs)
-		if k.problem != "" {
-			t.Errorf("client %d: %s", i, k.problem)
+		if len(k.problems) > 0 {
+			t.Errorf("client %d: %v", i, k.problems)
+		}
+		if k.resyncs > 0 {
+			t.Errorf("client %d: %d recovered:false acks during the soak", i, k.resyncs)
 		}
 		if k.last.Load() != published[i%orgCount].Load() {
 			t.Errorf("client %d ended at seq %d of %d", i, k.last.Load(), published[i%orgCount].Load())
