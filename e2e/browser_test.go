@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/rtgw/realtime/internal/redistest"
 	"github.com/rtgw/realtime/internal/testutil"
 )
 
@@ -61,6 +62,24 @@ type page struct {
 func openPage(t *testing.T, g *gatewayProc) *page {
 	t.Helper()
 	return openPageAt(t, g.url(""))
+}
+
+// gatewayPage starts a gateway on redis and opens a blank page on it; org
+// is a fresh org for the test's tokens. The test starts the client.
+func gatewayPage(t *testing.T, redis *redistest.Server) (g *gatewayProc, org string, p *page) {
+	t.Helper()
+	g = startGateway(t, redis)
+	return g, newOrg(t), openPage(t, g)
+}
+
+// openFinancePage is gatewayPage with the client started on the finance
+// service with an hour's token; it returns once the client is open.
+func openFinancePage(t *testing.T, redis *redistest.Server) (g *gatewayProc, org string, p *page) {
+	t.Helper()
+	g, org, p = gatewayPage(t, redis)
+	p.start(map[string]any{"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance"}})
+	p.waitState("open")
+	return g, org, p
 }
 
 // openPageAt is openPage for a gateway reached at base (http://host:port).
