@@ -168,24 +168,39 @@ type resync struct {
 
 func (p *page) snap() snapshot {
 	p.t.Helper()
-	raw := evalIn(p, chromedp.Evaluate[string]("snapshot()"))
-	var s snapshot
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		p.t.Fatalf("snapshot: %v", err)
+	return evalJSON[snapshot](p, "snapshot()")
+}
+
+// evalJSON evaluates expr, a call of one of the page's recorders that
+// returns JSON text, and decodes that text into a T.
+func evalJSON[T any](p *page, expr string) T {
+	p.t.Helper()
+	raw := evalIn(p, chromedp.Evaluate[string](expr))
+	var v T
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		p.t.Fatalf("%s: %v", expr, err)
 	}
-	return s
+	return v
 }
 
 // waitUntil polls the page until cond holds, for up to 30s, and returns the
 // snapshot that satisfied it.
 func (p *page) waitUntil(what string, cond func(snapshot) bool) snapshot {
 	p.t.Helper()
-	var s snapshot
+	return pollPage(p, what, p.snap, cond, snapshot.summary)
+}
+
+// pollPage reads what the page recorded until cond holds, for up to 30s,
+// and returns the reading that satisfied it; a failure shows the last
+// reading through note.
+func pollPage[T any](p *page, what string, read func() T, cond func(T) bool, note func(T) string) T {
+	p.t.Helper()
+	var v T
 	testutil.EventuallyNote(p.t, 30*time.Second, what, func() (bool, string) {
-		s = p.snap()
-		return cond(s), s.summary()
+		v = read()
+		return cond(v), note(v)
 	})
-	return s
+	return v
 }
 
 func (p *page) waitState(state string) snapshot {
