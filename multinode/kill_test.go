@@ -13,11 +13,14 @@ import (
 )
 
 // publisher publishes round-robin over orgs at a steady rate through the
-// live nodes' HTTP API, and records each org's last accepted seq.
+// live nodes' HTTP API (or via), and records each org's last accepted seq.
 type publisher struct {
 	orgs  []string
 	nodes *cluster
 	every time.Duration
+	// via, when set, publishes the i-th event to org instead of the HTTP
+	// API (the soak writes straight into the log); nodes is then unused.
+	via   func(org string, i int) (seq int64, err error)
 	last  []atomic.Int64
 	fails atomic.Int64
 	count atomic.Int64 // accepted publishes
@@ -50,13 +53,12 @@ func (p *publisher) run(stop <-chan struct{}) {
 			return
 		case <-tick.C:
 		}
-		live := p.nodes.live()
 		o := i % len(p.orgs)
 		if p.held[o].Load() {
 			continue
 		}
 		p.inflight.Lock()
-		seq, err := live[i%len(live)].Publish(p.orgs[o], "s", "t", fmt.Sprintf(`{"i":%d}`, i))
+		seq, err := p.publish(o, i)
 		p.inflight.Unlock()
 		if err != nil {
 			p.fails.Add(1)
@@ -68,6 +70,16 @@ func (p *publisher) run(stop <-chan struct{}) {
 		p.accepted = append(p.accepted, accepted{org: o, seq: seq, at: time.Now()})
 		p.mu.Unlock()
 	}
+}
+
+// publish sends the i-th event to org o through via, or else over HTTP to
+// one of the live nodes in turn.
+func (p *publisher) publish(o, i int) (int64, error) {
+	if p.via != nil {
+		return p.via(p.orgs[o], i)
+	}
+	live := p.nodes.live()
+	return live[i%len(live)].Publish(p.orgs[o], "s", "t", fmt.Sprintf(`{"i":%d}`, i))
 }
 
 // hold stops publishing to orgs (indexes) and returns once no publish to

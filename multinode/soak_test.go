@@ -49,7 +49,12 @@ func TestSoak(t *testing.T) {
 	for i := range orgs {
 		orgs[i] = fmt.Sprintf("soak%02d", i)
 	}
-	var published [orgCount]atomic.Int64
+	// 200 events/s round-robin over the orgs, straight into the log.
+	pub := newPublisher(orgs, nil, rate)
+	pub.via = func(org string, _ int) (int64, error) {
+		seq, _, err := log.Publish(context.Background(), org, store.Input{Service: "s", Type: "t", Data: json.RawMessage(`{"x":1}`)})
+		return seq, err
+	}
 	stop := make(chan struct{})
 	var stopping atomic.Bool
 
@@ -66,33 +71,13 @@ func TestSoak(t *testing.T) {
 			reconnectAfter: func() time.Duration { return time.Duration(rnd.ExpFloat64() * float64(10*time.Minute)) }}
 		soakers[i] = k
 		wg.Go(func() {
-			k.run(t, func(last int64) bool { return stopping.Load() && last >= published[o].Load() }, deadline)
+			k.run(t, func(last int64) bool { return stopping.Load() && last >= pub.last[o].Load() }, deadline)
 		})
 	}
 	waitConnected(t, 2*time.Minute, soakers)
 
-	// Publisher: 200 events/s round-robin over the orgs.
 	pubDone := make(chan struct{})
-	var pubErrs atomic.Int64
-	go func() {
-		defer close(pubDone)
-		tick := time.NewTicker(time.Second / rate)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			o := i % orgCount
-			seq, _, err := log.Publish(context.Background(), orgs[o], store.Input{Service: "s", Type: "t", Data: json.RawMessage(`{"x":1}`)})
-			if err != nil {
-				pubErrs.Add(1)
-				continue
-			}
-			published[o].Store(seq)
-		}
-	}()
+	go func() { pub.run(stop); close(pubDone) }()
 
 	// Sample the node every 10 s.
 	type sample struct {
@@ -120,10 +105,8 @@ func TestSoak(t *testing.T) {
 	stopping.Store(true)
 	wg.Wait()
 
-	var total, connects, errs int64
-	for o := range published {
-		total += published[o].Load()
-	}
+	total := pub.total()
+	var connects, errs int64
 	for i, k := range soakers {
 		connects += k.connects.Load()
 		errs += int64(k.errs)
@@ -133,8 +116,8 @@ func TestSoak(t *testing.T) {
 		if k.resyncs > 0 {
 			t.Errorf("client %d: %d recovered:false acks during the soak", i, k.resyncs)
 		}
-		if k.last.Load() != published[i%orgCount].Load() {
-			t.Errorf("client %d ended at seq %d of %d", i, k.last.Load(), published[i%orgCount].Load())
+		if k.last.Load() != pub.last[i%orgCount].Load() {
+			t.Errorf("client %d ended at seq %d of %d", i, k.last.Load(), pub.last[i%orgCount].Load())
 		}
 	}
 	warm := samples[len(samples)/5:]
@@ -157,7 +140,7 @@ func TestSoak(t *testing.T) {
 		t.Logf("%-11s mean %.0f, slope %+.1f per minute (%+.2f%% of mean per minute)", name, mean, per, 100*per/mean)
 	}
 	t.Logf("soak %v: %d clients, %d events over %d orgs, %d connects (%d reconnects), %d client errors, %d publish errors, 0 lost",
-		duration, clients, total, orgCount, connects, connects-clients, errs, pubErrs.Load())
+		duration, clients, total, orgCount, connects, connects-clients, errs, pub.fails.Load())
 	if out := os.Getenv("REALTIME_SOAK_REPORT"); out != "" {
 		b, _ := json.MarshalIndent(map[string]any{"duration": duration.String(), "events": total, "connects": connects,
 			"errors": errs, "slopes_per_minute_and_mean": report, "samples": samples}, "", " ")
