@@ -65,6 +65,29 @@ type checker struct {
 	problems []string
 }
 
+// newCheckers makes n checkers on nodes, checker i on orgs[i%len(orgs)] as
+// user u<i>.
+func newCheckers(t *testing.T, nodes *cluster, orgs []string, n int) []*checker {
+	checkers := make([]*checker, n)
+	for i := range checkers {
+		org := orgs[i%len(orgs)]
+		checkers[i] = &checker{id: i, org: org, tok: gatewaytest.Token(t, org, fmt.Sprint("u", i)), nodes: nodes}
+	}
+	return checkers
+}
+
+// runAll starts checkers from newCheckers over pub's orgs in wg: each reads
+// until stopped is set and it has pub's last event of its org, or until
+// deadline.
+func runAll(t *testing.T, wg *sync.WaitGroup, checkers []*checker, pub *publisher, stopped *atomic.Bool, deadline time.Time) {
+	for i, k := range checkers {
+		o := i % len(pub.orgs)
+		wg.Go(func() {
+			k.run(t, func(last int64) bool { return stopped.Load() && last >= pub.last[o].Load() }, deadline)
+		})
+	}
+}
+
 // waitConnected waits until every checker has had its first ack.
 func waitConnected(t *testing.T, timeout time.Duration, checkers []*checker) {
 	t.Helper()

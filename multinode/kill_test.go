@@ -135,19 +135,12 @@ func TestNodeKillLosesNothing(t *testing.T) {
 		orgs[i] = fmt.Sprintf("org%02d", i)
 	}
 	pub := newPublisher(orgs, nodes, 200)
-	checkers := make([]*checker, clients)
+	checkers := newCheckers(t, nodes, orgs, clients)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var stopped atomic.Bool
 	deadline := time.Now().Add(60 * time.Second)
-	for i := range checkers {
-		o := i % orgCount
-		k := &checker{id: i, org: orgs[o], tok: gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i)), nodes: nodes}
-		checkers[i] = k
-		wg.Go(func() {
-			k.run(t, func(last int64) bool { return stopped.Load() && last >= pub.last[o].Load() }, deadline)
-		})
-	}
+	runAll(t, &wg, checkers, pub, &stopped, deadline)
 	waitConnected(t, 20*time.Second, checkers)
 	pubDone := make(chan struct{})
 	go func() { pub.run(stop); close(pubDone) }()

@@ -38,14 +38,8 @@ func startFleet(t *testing.T, redisArgs []string, nodes, orgCount, clients, rate
 	}
 	f.pub = newPublisher(orgs, f.nodes, rate)
 	deadline := time.Now().Add(90 * time.Second)
-	for i := 0; i < clients; i++ {
-		o := i % orgCount
-		k := &checker{id: i, org: orgs[o], tok: gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i)), nodes: f.nodes}
-		f.checkers = append(f.checkers, k)
-		f.wg.Go(func() {
-			k.run(t, func(last int64) bool { return f.stopped.Load() && last >= f.pub.last[o].Load() }, deadline)
-		})
-	}
+	f.checkers = newCheckers(t, f.nodes, orgs, clients)
+	runAll(t, &f.wg, f.checkers, f.pub, &f.stopped, deadline)
 	waitConnected(t, 20*time.Second, f.checkers)
 	go func() { f.pub.run(f.stop); close(f.pubDone) }()
 	return f

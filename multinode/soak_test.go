@@ -58,22 +58,16 @@ func TestSoak(t *testing.T) {
 	stop := make(chan struct{})
 	var stopping atomic.Bool
 
+	nodes := &cluster{nodes: []*gatewaytest.Node{node}}
+	soakers := newCheckers(t, nodes, orgs, clients)
 	// Each client reconnects with lastSeq on average once every 10
 	// minutes: 10% of them each minute.
-	nodes := &cluster{nodes: []*gatewaytest.Node{node}}
-	soakers := make([]*checker, clients)
-	var wg sync.WaitGroup
-	deadline := time.Now().Add(duration + 2*time.Minute)
-	for i := range soakers {
-		o := i % orgCount
+	for i, k := range soakers {
 		rnd := rand.New(rand.NewPCG(uint64(i), 7))
-		k := &checker{id: i, org: orgs[o], tok: gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i)), nodes: nodes,
-			reconnectAfter: func() time.Duration { return time.Duration(rnd.ExpFloat64() * float64(10*time.Minute)) }}
-		soakers[i] = k
-		wg.Go(func() {
-			k.run(t, func(last int64) bool { return stopping.Load() && last >= pub.last[o].Load() }, deadline)
-		})
+		k.reconnectAfter = func() time.Duration { return time.Duration(rnd.ExpFloat64() * float64(10*time.Minute)) }
 	}
+	var wg sync.WaitGroup
+	runAll(t, &wg, soakers, pub, &stopping, time.Now().Add(duration+2*time.Minute))
 	waitConnected(t, 2*time.Minute, soakers)
 
 	pubDone := make(chan struct{})
