@@ -27,10 +27,7 @@ func tokenIssued(t *testing.T, org string, iat, exp time.Time) string {
 // meanwhile arrives exactly once. The app's token cache (h.tokens) is
 // renewed by the test every 2 s, as an app's would be.
 func TestBrowserInBandRefresh(t *testing.T) {
-	redis := redistest.Start(t)
-	g := startGateway(t, redis)
-	org := newOrg(t)
-	p := openPage(t, g)
+	g, org, p := gatewayPage(t, redistest.Start(t))
 	mint := func() string { return token(t, org, time.Now().Add(20*time.Second)) }
 	p.start(map[string]any{"tokens": []string{mint()}, "services": []string{"finance"}})
 	p.waitState("open")
@@ -96,10 +93,7 @@ func revoke(t *testing.T, g *gatewayProc, org string) int64 {
 // app still holds a token issued before the revocation), it stops in
 // 'closed' and reports why, and does not reconnect in a loop.
 func TestBrowserRevokedStops(t *testing.T) {
-	redis := redistest.Start(t)
-	g := startGateway(t, redis)
-	org := newOrg(t)
-	p := openPage(t, g)
+	g, org, p := gatewayPage(t, redistest.Start(t))
 	before := time.Now().Add(-time.Minute)
 	p.start(map[string]any{"tokens": []string{tokenIssued(t, org, before, time.Now().Add(time.Hour))}, "services": []string{"finance"}})
 	p.waitState("open")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/rtgw/realtime/internal/redistest"
 	"github.com/rtgw/realtime/internal/testutil"
 )
 
@@ -61,6 +62,24 @@ type page struct {
 func openPage(t *testing.T, g *gatewayProc) *page {
 	t.Helper()
 	return openPageAt(t, g.url(""))
+}
+
+// gatewayPage starts a gateway on redis and opens a blank page on it; org
+// is a fresh org for the test's tokens. The test starts the client.
+func gatewayPage(t *testing.T, redis *redistest.Server) (g *gatewayProc, org string, p *page) {
+	t.Helper()
+	g = startGateway(t, redis)
+	return g, newOrg(t), openPage(t, g)
+}
+
+// openFinancePage is gatewayPage with the client started on the finance
+// service with an hour's token; it returns once the client is open.
+func openFinancePage(t *testing.T, redis *redistest.Server) (g *gatewayProc, org string, p *page) {
+	t.Helper()
+	g, org, p = gatewayPage(t, redis)
+	p.start(map[string]any{"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance"}})
+	p.waitState("open")
+	return g, org, p
 }
 
 // openPageAt is openPage for a gateway reached at base (http://host:port).
@@ -149,24 +168,39 @@ type resync struct {
 
 func (p *page) snap() snapshot {
 	p.t.Helper()
-	raw := evalIn(p, chromedp.Evaluate[string]("snapshot()"))
-	var s snapshot
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		p.t.Fatalf("snapshot: %v", err)
+	return evalJSON[snapshot](p, "snapshot()")
+}
+
+// evalJSON evaluates expr, a call of one of the page's recorders that
+// returns JSON text, and decodes that text into a T.
+func evalJSON[T any](p *page, expr string) T {
+	p.t.Helper()
+	raw := evalIn(p, chromedp.Evaluate[string](expr))
+	var v T
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		p.t.Fatalf("%s: %v", expr, err)
 	}
-	return s
+	return v
 }
 
 // waitUntil polls the page until cond holds, for up to 30s, and returns the
 // snapshot that satisfied it.
 func (p *page) waitUntil(what string, cond func(snapshot) bool) snapshot {
 	p.t.Helper()
-	var s snapshot
+	return pollPage(p, what, p.snap, cond, snapshot.summary)
+}
+
+// pollPage reads what the page recorded until cond holds, for up to 30s,
+// and returns the reading that satisfied it; a failure shows the last
+// reading through note.
+func pollPage[T any](p *page, what string, read func() T, cond func(T) bool, note func(T) string) T {
+	p.t.Helper()
+	var v T
 	testutil.EventuallyNote(p.t, 30*time.Second, what, func() (bool, string) {
-		s = p.snap()
-		return cond(s), s.summary()
+		v = read()
+		return cond(v), note(v)
 	})
-	return s
+	return v
 }
 
 func (p *page) waitState(state string) snapshot {

@@ -15,9 +15,7 @@ import (
 // services, in seq order, with their payload intact; lastSeq follows the
 // org's seq, gaps and all.
 func TestBrowserReceivesPublishedEvents(t *testing.T) {
-	g := startGateway(t, redistest.Start(t))
-	org := newOrg(t)
-	p := openPage(t, g)
+	g, org, p := gatewayPage(t, redistest.Start(t))
 	p.start(map[string]any{"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance", "guest"}})
 	s := p.waitState("open")
 	if s.LastSeq == nil || *s.LastSeq != 0 || s.Epoch == nil || *s.Epoch == "" {
@@ -52,11 +50,7 @@ func TestBrowserReceivesPublishedEvents(t *testing.T) {
 // (b) A large event travels compressed (the browser offers
 // permessage-deflate on its own) and arrives intact.
 func TestBrowserCompressedLargeEvent(t *testing.T) {
-	g := startGateway(t, redistest.Start(t))
-	org := newOrg(t)
-	p := openPage(t, g)
-	p.start(map[string]any{"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance"}})
-	p.waitState("open")
+	g, org, p := openFinancePage(t, redistest.Start(t))
 
 	var b strings.Builder
 	for i := range 1200 {

@@ -210,22 +210,12 @@ type sseSnap struct {
 
 func (p *page) sse() sseSnap {
 	p.t.Helper()
-	var s sseSnap
-	raw := evalIn(p, chromedp.Evaluate[string]("sseSnapshot()"))
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		p.t.Fatalf("sseSnapshot: %v", err)
-	}
-	return s
+	return evalJSON[sseSnap](p, "sseSnapshot()")
 }
 
 func (p *page) waitSSE(what string, cond func(sseSnap) bool) sseSnap {
 	p.t.Helper()
-	var s sseSnap
-	testutil.EventuallyNote(p.t, 30*time.Second, what, func() (bool, string) {
-		s = p.sse()
-		return cond(s), fmt.Sprintf("%+v", s)
-	})
-	return s
+	return pollPage(p, what, p.sse, cond, func(s sseSnap) string { return fmt.Sprintf("%+v", s) })
 }
 
 // waitSSESeqs waits for as many SSE events as want, then requires exactly

@@ -35,9 +35,7 @@ type settled struct {
 // resolves once with that seq.
 func TestBrowserPublishAcrossGatewayKill(t *testing.T) {
 	redis := redistest.Start(t)
-	g := startGateway(t, redis)
-	org := newOrg(t)
-	p := openPage(t, g)
+	g, org, p := gatewayPage(t, redis)
 	p.start(map[string]any{"token": chatToken(t, org), "services": []string{"chat"}})
 	p.waitState("open")
 	p.eval(pubJS)

@@ -43,11 +43,7 @@ func publishTicks(g *gatewayProc, org string, seqs ...int64) {
 // port: the page reconnects and has every event exactly once, in order.
 func TestBrowserSurvivesGatewayKill(t *testing.T) {
 	redis := redistest.Start(t)
-	g := startGateway(t, redis)
-	org := newOrg(t)
-	p := openPage(t, g)
-	p.start(map[string]any{"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance"}})
-	p.waitState("open")
+	g, org, p := openFinancePage(t, redis)
 	publishTicks(g, org, 1, 2, 3)
 	p.waitSeqs(1, 2, 3)
 
@@ -72,11 +68,7 @@ func TestBrowserSurvivesGatewayKill(t *testing.T) {
 // onResync and continues from the new epoch's head.
 func TestBrowserResyncAfterLogReset(t *testing.T) {
 	redis := redistest.Start(t)
-	g := startGateway(t, redis)
-	org := newOrg(t)
-	p := openPage(t, g)
-	p.start(map[string]any{"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance"}})
-	p.waitState("open")
+	g, org, p := openFinancePage(t, redis)
 	publishTicks(g, org, 1, 2)
 	s := p.waitSeqs(1, 2)
 	oldEpoch := *s.Epoch
@@ -105,9 +97,7 @@ func TestBrowserResyncAfterLogReset(t *testing.T) {
 // interval it learned (1s here, while it was told to assume 60s).
 func TestBrowserDetectsSilentGateway(t *testing.T) {
 	redis := redistest.Start(t)
-	g := startGateway(t, redis)
-	org := newOrg(t)
-	p := openPage(t, g)
+	g, org, p := gatewayPage(t, redis)
 	p.start(map[string]any{
 		"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance"},
 		"pingInterval": 60000, "connectTimeout": 2000,

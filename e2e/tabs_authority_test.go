@@ -5,8 +5,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/rtgw/realtime/internal/redistest"
 )
 
 // Two tabs sharing a connection, on 20-second tokens. Only the leading tab
@@ -18,10 +16,7 @@ import (
 // stays stopped (no socket, no getToken); a tab that joins with a token
 // issued after the revocation restarts the connection for both.
 func TestTabsTokenAuthority(t *testing.T) {
-	redis := redistest.Start(t)
-	g := startGateway(t, redis, tabsPing)
-	browser := newBrowser(t)
-	org := newOrg(t)
+	_, g, browser, org := startTabs(t)
 	mint := func() string { return token(t, org, time.Now().Add(20*time.Second)) }
 	tabs := openTabs(t, browser, g, 2, map[string]any{"tokens": []string{mint()}, "services": []string{"finance"}})
 	lead := leaderOf(t, tabs)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/rtgw/realtime/internal/redistest"
 	"github.com/rtgw/realtime/internal/testutil"
 )
 
@@ -37,6 +38,16 @@ func openTab(t *testing.T, browser context.Context, url string, scripts ...strin
 		p.eval(s)
 	}
 	return &tab{page: p, close: cancel}
+}
+
+// startTabs starts what every tab test begins with: a Redis of its own, a
+// gateway on it with tabsPing (and extra env), one browser to open the
+// tabs in, and a fresh org.
+func startTabs(t *testing.T, extra ...string) (*redistest.Server, *gatewayProc, context.Context, string) {
+	t.Helper()
+	redis := redistest.Start(t)
+	g := startGateway(t, redis, append([]string{tabsPing}, extra...)...)
+	return redis, g, newBrowser(t), newOrg(t)
 }
 
 // openTabs opens n tabs on g's origin and starts the client in each with opts.

@@ -25,10 +25,7 @@ import (
 // asks the new leader again. In the second the old leader's sends do reach
 // the log, after its tab closed.
 func TestTabsPublishAcrossTakeover(t *testing.T) {
-	redis := redistest.Start(t)
-	g := startGateway(t, redis, tabsPing)
-	browser := newBrowser(t)
-	org := newOrg(t)
+	redis, g, browser, org := startTabs(t)
 	tabs := openTabs(t, browser, g, 3, map[string]any{"token": chatToken(t, org), "services": []string{"chat"}})
 	lead := leaderOf(t, tabs)
 	for _, tb := range tabs {

@@ -7,7 +7,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/rtgw/realtime/internal/redistest"
 	"github.com/rtgw/realtime/internal/testutil"
 )
 
@@ -17,10 +16,7 @@ import (
 // hands the connection to another tab within a second, which resumes with
 // lastSeq, and no tab misses or repeats an event.
 func TestTabsShareOneConnection(t *testing.T) {
-	redis := redistest.Start(t)
-	g := startGateway(t, redis, tabsPing)
-	browser := newBrowser(t)
-	org := newOrg(t)
+	redis, g, browser, org := startTabs(t)
 	opts := map[string]any{"token": token(t, org, time.Now().Add(time.Hour)), "services": []string{"finance"}}
 	tabs := openTabs(t, browser, g, 3, opts)
 	leaderOf(t, tabs)
@@ -85,9 +81,7 @@ func TestTabsShareOneConnection(t *testing.T) {
 // services) or that opt out (shareTabs:false) keep their own; ten tabs with
 // the same options still hold one.
 func TestTabsForwardRequests(t *testing.T) {
-	g := startGateway(t, redistest.Start(t), tabsPing, "REALTIME_UPLOAD_DIR="+t.TempDir())
-	browser := newBrowser(t)
-	org := newOrg(t)
+	_, g, browser, org := startTabs(t, "REALTIME_UPLOAD_DIR="+t.TempDir())
 	tok := chatToken(t, org)
 	opts := map[string]any{"token": tok, "services": []string{"chat", "documents"}, "rooms": map[string][]string{"chat": {"frontdesk"}}}
 	tabs := openTabs(t, browser, g, 2, opts, uploadJS)

@@ -43,10 +43,7 @@ func newOrg(t *testing.T) string { return redistest.UniqueName(t) }
 // Then the rule: getToken offering only the rejected token stops the client
 // in 'closed' without sending it again, until setToken.
 func TestBrowserTokenRefresh(t *testing.T) {
-	redis := redistest.Start(t)
-	g := startGateway(t, redis)
-	org := newOrg(t)
-	p := openPage(t, g)
+	g, org, p := gatewayPage(t, redistest.Start(t))
 	// exp is 1s in the past: the server's 5s leeway leaves it 3-4s of life
 	// (exp is whole seconds), plenty for one connect.
 	stale := token(t, org, time.Now().Add(-time.Second))

@@ -11,6 +11,7 @@ import (
 	"github.com/gobwas/ws/wsutil"
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
+	"github.com/rtgw/realtime/internal/testutil"
 	"github.com/rtgw/realtime/internal/wstest"
 )
 
@@ -51,11 +52,53 @@ type checker struct {
 	tok   string
 	nodes *cluster
 
+	// reconnectAfter, when set, gives each connection a lifetime: past it
+	// the checker hangs up and resumes with lastSeq (the soak's churn).
+	// Nil keeps a connection until it fails.
+	reconnectAfter func() time.Duration
+
 	last     atomic.Int64 // last seq applied
 	epoch    string
 	resyncs  int          // acks with recovered:false
+	errs     int          // failed dials, failed reads and close frames
 	connects atomic.Int64 // read by the test while the checker runs
 	problems []string
+}
+
+// newCheckers makes n checkers on nodes, checker i on orgs[i%len(orgs)] as
+// user u<i>.
+func newCheckers(t *testing.T, nodes *cluster, orgs []string, n int) []*checker {
+	checkers := make([]*checker, n)
+	for i := range checkers {
+		org := orgs[i%len(orgs)]
+		checkers[i] = &checker{id: i, org: org, tok: gatewaytest.Token(t, org, fmt.Sprint("u", i)), nodes: nodes}
+	}
+	return checkers
+}
+
+// runAll starts checkers from newCheckers over pub's orgs in wg: each reads
+// until stopped is set and it has pub's last event of its org, or until
+// deadline.
+func runAll(t *testing.T, wg *sync.WaitGroup, checkers []*checker, pub *publisher, stopped *atomic.Bool, deadline time.Time) {
+	for i, k := range checkers {
+		o := i % len(pub.orgs)
+		wg.Go(func() {
+			k.run(t, func(last int64) bool { return stopped.Load() && last >= pub.last[o].Load() }, deadline)
+		})
+	}
+}
+
+// waitConnected waits until every checker has had its first ack.
+func waitConnected(t *testing.T, timeout time.Duration, checkers []*checker) {
+	t.Helper()
+	testutil.Eventually(t, timeout, "every client connected", func() bool {
+		for _, k := range checkers {
+			if k.connects.Load() == 0 {
+				return false
+			}
+		}
+		return true
+	})
 }
 
 func (k *checker) problem(format string, args ...any) {
@@ -81,6 +124,7 @@ func (k *checker) run(t *testing.T, done func(last int64) bool, deadline time.Ti
 		}
 		c, err := wstest.TryDial(node.StreamURL(k.tok), wstest.Options{})
 		if err != nil {
+			k.errs++
 			time.Sleep(50 * time.Millisecond) // back off before the next node
 			continue
 		}
@@ -100,8 +144,17 @@ func (k *checker) run(t *testing.T, done func(last int64) bool, deadline time.Ti
 }
 
 // read consumes one connection; it reports true when the checker is done.
+// Past the connection's lifetime (reconnectAfter) it returns false unless
+// the checker is done, so that run resumes on a new connection.
 func (k *checker) read(c *wstest.Client, hasState *bool, done func(int64) bool, deadline time.Time) bool {
+	hangUp := deadline
+	if k.reconnectAfter != nil {
+		hangUp = time.Now().Add(k.reconnectAfter())
+	}
 	for time.Now().Before(deadline) {
+		if time.Now().After(hangUp) {
+			return done(k.last.Load())
+		}
 		m, err := c.Read(200 * time.Millisecond)
 		if isTimeout(err) {
 			if done(k.last.Load()) {
@@ -110,6 +163,7 @@ func (k *checker) read(c *wstest.Client, hasState *bool, done func(int64) bool, 
 			continue
 		}
 		if err != nil {
+			k.errs++
 			return false
 		}
 		switch m.Type {
@@ -133,6 +187,7 @@ func (k *checker) read(c *wstest.Client, hasState *bool, done func(int64) bool, 
 				k.last.Store(e.Seq)
 			}
 		case "close":
+			k.errs++
 			return false
 		}
 	}

@@ -187,22 +187,12 @@ func testShardedTopologyChanges(t *testing.T, w *clusterWorld) {
 		for j := range 2 { // one client starting on each gateway node
 			k := &checker{id: 2*i + j, org: org, tok: gatewaytest.Token(t, org, fmt.Sprint("u", j)), nodes: w.nodes}
 			checkers = append(checkers, k)
-			stopped.Add(1)
-			o := i
-			go func() {
-				defer stopped.Done()
-				k.run(t, func(last int64) bool { return doneFlag.Load() && last >= pub.last[o].Load() }, deadline)
-			}()
+			stopped.Go(func() {
+				k.run(t, func(last int64) bool { return doneFlag.Load() && last >= pub.last[i].Load() }, deadline)
+			})
 		}
 	}
-	testutil.Eventually(t, 30*time.Second, "every client connected", func() bool {
-		for _, k := range checkers {
-			if k.connects.Load() == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	waitConnected(t, 30*time.Second, checkers)
 	stop := make(chan struct{})
 	go func() { pub.run(stop); close(finished) }()
 	meter := &stallMeter{pub: pub, checkers: checkers, orgIdx: idx}

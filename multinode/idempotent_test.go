@@ -97,14 +97,7 @@ func TestPublishRetriesThroughCutsAndKillOnce(t *testing.T) {
 		checkers[i] = k
 		wg.Go(func() { k.run(t, func(last int64) bool { return last >= events }, deadline) })
 	}
-	testutil.Eventually(t, 20*time.Second, "every subscriber connected", func() bool {
-		for _, k := range checkers {
-			if k.connects.Load() == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	waitConnected(t, 20*time.Second, checkers)
 
 	pub := &retryingPublisher{url: "http://" + proxy.addr() + "/v2/realtime/publish", org: org}
 	pubDone := make(chan struct{})

@@ -13,11 +13,14 @@ import (
 )
 
 // publisher publishes round-robin over orgs at a steady rate through the
-// live nodes' HTTP API, and records each org's last accepted seq.
+// live nodes' HTTP API (or via), and records each org's last accepted seq.
 type publisher struct {
 	orgs  []string
 	nodes *cluster
 	every time.Duration
+	// via, when set, publishes the i-th event to org instead of the HTTP
+	// API (the soak writes straight into the log); nodes is then unused.
+	via   func(org string, i int) (seq int64, err error)
 	last  []atomic.Int64
 	fails atomic.Int64
 	count atomic.Int64 // accepted publishes
@@ -50,13 +53,12 @@ func (p *publisher) run(stop <-chan struct{}) {
 			return
 		case <-tick.C:
 		}
-		live := p.nodes.live()
 		o := i % len(p.orgs)
 		if p.held[o].Load() {
 			continue
 		}
 		p.inflight.Lock()
-		seq, err := live[i%len(live)].Publish(p.orgs[o], "s", "t", fmt.Sprintf(`{"i":%d}`, i))
+		seq, err := p.publish(o, i)
 		p.inflight.Unlock()
 		if err != nil {
 			p.fails.Add(1)
@@ -68,6 +70,16 @@ func (p *publisher) run(stop <-chan struct{}) {
 		p.accepted = append(p.accepted, accepted{org: o, seq: seq, at: time.Now()})
 		p.mu.Unlock()
 	}
+}
+
+// publish sends the i-th event to org o through via, or else over HTTP to
+// one of the live nodes in turn.
+func (p *publisher) publish(o, i int) (int64, error) {
+	if p.via != nil {
+		return p.via(p.orgs[o], i)
+	}
+	live := p.nodes.live()
+	return live[i%len(live)].Publish(p.orgs[o], "s", "t", fmt.Sprintf(`{"i":%d}`, i))
 }
 
 // hold stops publishing to orgs (indexes) and returns once no publish to
@@ -123,29 +135,13 @@ func TestNodeKillLosesNothing(t *testing.T) {
 		orgs[i] = fmt.Sprintf("org%02d", i)
 	}
 	pub := newPublisher(orgs, nodes, 200)
-	checkers := make([]*checker, clients)
+	checkers := newCheckers(t, nodes, orgs, clients)
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var stopped atomic.Bool
 	deadline := time.Now().Add(60 * time.Second)
-	for i := range checkers {
-		o := i % orgCount
-		k := &checker{id: i, org: orgs[o], tok: gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i)), nodes: nodes}
-		checkers[i] = k
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			k.run(t, func(last int64) bool { return stopped.Load() && last >= pub.last[o].Load() }, deadline)
-		}()
-	}
-	testutil.Eventually(t, 20*time.Second, "every client connected", func() bool {
-		for _, k := range checkers {
-			if k.connects.Load() == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	runAll(t, &wg, checkers, pub, &stopped, deadline)
+	waitConnected(t, 20*time.Second, checkers)
 	pubDone := make(chan struct{})
 	go func() { pub.run(stop); close(pubDone) }()
 	testutil.Eventually(t, 10*time.Second, "events flowing", func() bool { return pub.total() >= 200 })

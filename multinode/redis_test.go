@@ -38,24 +38,9 @@ func startFleet(t *testing.T, redisArgs []string, nodes, orgCount, clients, rate
 	}
 	f.pub = newPublisher(orgs, f.nodes, rate)
 	deadline := time.Now().Add(90 * time.Second)
-	for i := 0; i < clients; i++ {
-		o := i % orgCount
-		k := &checker{id: i, org: orgs[o], tok: gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i)), nodes: f.nodes}
-		f.checkers = append(f.checkers, k)
-		f.wg.Add(1)
-		go func() {
-			defer f.wg.Done()
-			k.run(t, func(last int64) bool { return f.stopped.Load() && last >= f.pub.last[o].Load() }, deadline)
-		}()
-	}
-	testutil.Eventually(t, 20*time.Second, "every client connected", func() bool {
-		for _, k := range f.checkers {
-			if k.connects.Load() == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	f.checkers = newCheckers(t, f.nodes, orgs, clients)
+	runAll(t, &f.wg, f.checkers, f.pub, &f.stopped, deadline)
+	waitConnected(t, 20*time.Second, f.checkers)
 	go func() { f.pub.run(f.stop); close(f.pubDone) }()
 	return f
 }

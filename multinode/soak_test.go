@@ -13,13 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gobwas/ws/wsutil"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/rtgw/realtime/internal/gatewaytest"
 	"github.com/rtgw/realtime/internal/redistest"
-	"github.com/rtgw/realtime/internal/testutil"
-	"github.com/rtgw/realtime/internal/wstest"
 	"github.com/rtgw/realtime/store"
 )
 
@@ -52,118 +49,29 @@ func TestSoak(t *testing.T) {
 	for i := range orgs {
 		orgs[i] = fmt.Sprintf("soak%02d", i)
 	}
-	var published [orgCount]atomic.Int64
+	// 200 events/s round-robin over the orgs, straight into the log.
+	pub := newPublisher(orgs, nil, rate)
+	pub.via = func(org string, _ int) (int64, error) {
+		seq, _, err := log.Publish(context.Background(), org, store.Input{Service: "s", Type: "t", Data: json.RawMessage(`{"x":1}`)})
+		return seq, err
+	}
 	stop := make(chan struct{})
 	var stopping atomic.Bool
 
-	type soaker struct {
-		last     atomic.Int64
-		epoch    string
-		connects atomic.Int64 // read by the test while the client runs
-		errs     int
-		problem  string
+	nodes := &cluster{nodes: []*gatewaytest.Node{node}}
+	soakers := newCheckers(t, nodes, orgs, clients)
+	// Each client reconnects with lastSeq on average once every 10
+	// minutes: 10% of them each minute.
+	for i, k := range soakers {
+		rnd := rand.New(rand.NewPCG(uint64(i), 7))
+		k.reconnectAfter = func() time.Duration { return time.Duration(rnd.ExpFloat64() * float64(10*time.Minute)) }
 	}
-	soakers := make([]*soaker, clients)
 	var wg sync.WaitGroup
-	deadline := time.Now().Add(duration + 2*time.Minute)
-	for i := range soakers {
-		k := &soaker{}
-		soakers[i] = k
-		o := i % orgCount
-		tok := gatewaytest.Token(t, orgs[o], fmt.Sprint("u", i))
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rnd := rand.New(rand.NewPCG(uint64(i), 7))
-			hasState := false
-			for time.Now().Before(deadline) && k.problem == "" {
-				c, err := wstest.TryDial(node.StreamURL(tok), wstest.Options{})
-				if err != nil {
-					k.errs++
-					time.Sleep(100 * time.Millisecond)
-					continue
-				}
-				hs := map[string]any{"services": []string{"s"}}
-				if hasState {
-					hs["lastSeq"], hs["epoch"] = k.last.Load(), k.epoch
-				}
-				b, _ := json.Marshal(hs)
-				_ = wsutil.WriteClientText(c.NC, b)
-				// Each client reconnects on average once every 10
-				// minutes: 10% of them each minute.
-				churnAt := time.Now().Add(time.Duration(rnd.ExpFloat64() * float64(10*time.Minute)))
-				for {
-					if stopping.Load() && k.last.Load() >= published[o].Load() {
-						c.NC.Close()
-						return
-					}
-					if !stopping.Load() && time.Now().After(churnAt) {
-						break
-					}
-					m, err := c.Read(250 * time.Millisecond)
-					if isTimeout(err) {
-						continue
-					}
-					if err != nil {
-						k.errs++
-						break
-					}
-					switch m.Type {
-					case "ack":
-						k.connects.Add(1)
-						if m.Recovered != nil && !*m.Recovered {
-							k.problem = "recovered:false during the soak"
-						}
-						if !hasState {
-							k.last.Store(m.Seq)
-						}
-						k.epoch, hasState = m.Epoch, true
-					case "event":
-						for _, e := range m.Events {
-							if e.Seq != k.last.Load()+1 && k.problem == "" {
-								k.problem = fmt.Sprintf("seq %d after %d", e.Seq, k.last.Load())
-							}
-							k.last.Store(e.Seq)
-						}
-					case "close":
-						k.errs++
-					}
-				}
-				c.NC.Close()
-			}
-		}()
-	}
-	testutil.Eventually(t, 2*time.Minute, "every client connected", func() bool {
-		for _, k := range soakers {
-			if k.connects.Load() == 0 {
-				return false
-			}
-		}
-		return true
-	})
+	runAll(t, &wg, soakers, pub, &stopping, time.Now().Add(duration+2*time.Minute))
+	waitConnected(t, 2*time.Minute, soakers)
 
-	// Publisher: 200 events/s round-robin over the orgs.
 	pubDone := make(chan struct{})
-	var pubErrs atomic.Int64
-	go func() {
-		defer close(pubDone)
-		tick := time.NewTicker(time.Second / rate)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			o := i % orgCount
-			seq, _, err := log.Publish(context.Background(), orgs[o], store.Input{Service: "s", Type: "t", Data: json.RawMessage(`{"x":1}`)})
-			if err != nil {
-				pubErrs.Add(1)
-				continue
-			}
-			published[o].Store(seq)
-		}
-	}()
+	go func() { pub.run(stop); close(pubDone) }()
 
 	// Sample the node every 10 s.
 	type sample struct {
@@ -191,18 +99,19 @@ func TestSoak(t *testing.T) {
 	stopping.Store(true)
 	wg.Wait()
 
-	var total, connects, errs int64
-	for o := range published {
-		total += published[o].Load()
-	}
+	total := pub.total()
+	var connects, errs int64
 	for i, k := range soakers {
 		connects += k.connects.Load()
 		errs += int64(k.errs)
-		if k.problem != "" {
-			t.Errorf("client %d: %s", i, k.problem)
+		if len(k.problems) > 0 {
+			t.Errorf("client %d: %v", i, k.problems)
 		}
-		if k.last.Load() != published[i%orgCount].Load() {
-			t.Errorf("client %d ended at seq %d of %d", i, k.last.Load(), published[i%orgCount].Load())
+		if k.resyncs > 0 {
+			t.Errorf("client %d: %d recovered:false acks during the soak", i, k.resyncs)
+		}
+		if k.last.Load() != pub.last[i%orgCount].Load() {
+			t.Errorf("client %d ended at seq %d of %d", i, k.last.Load(), pub.last[i%orgCount].Load())
 		}
 	}
 	warm := samples[len(samples)/5:]
@@ -225,7 +134,7 @@ func TestSoak(t *testing.T) {
 		t.Logf("%-11s mean %.0f, slope %+.1f per minute (%+.2f%% of mean per minute)", name, mean, per, 100*per/mean)
 	}
 	t.Logf("soak %v: %d clients, %d events over %d orgs, %d connects (%d reconnects), %d client errors, %d publish errors, 0 lost",
-		duration, clients, total, orgCount, connects, connects-clients, errs, pubErrs.Load())
+		duration, clients, total, orgCount, connects, connects-clients, errs, pub.fails.Load())
 	if out := os.Getenv("REALTIME_SOAK_REPORT"); out != "" {
 		b, _ := json.MarshalIndent(map[string]any{"duration": duration.String(), "events": total, "connects": connects,
 			"errors": errs, "slopes_per_minute_and_mean": report, "samples": samples}, "", " ")
