@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
 	"github.com/rtgw/realtime/internal/redistest"
 	"github.com/rtgw/realtime/internal/testutil"
 )
